@@ -1,0 +1,1 @@
+//! The segmented log in Kafka's on-disk format.

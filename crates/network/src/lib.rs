@@ -1,0 +1,1 @@
+//! Sockets, framing, request limits and zero-copy sends.
