@@ -16,6 +16,9 @@ only_rust=0
 step() { printf '\n==> %s\n' "$*"; }
 failed=()
 
+# The tests that need the real ZooKeeper fail (rather than skip) when it is missing.
+export GREGOR_REQUIRE_ZK=1
+
 step "installing test prerequisites (scripts/install-deps.sh)"
 if ! bash scripts/install-deps.sh; then
     echo "install-deps.sh failed" >&2
