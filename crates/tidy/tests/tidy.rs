@@ -7,12 +7,14 @@ use gregor_tidy::{internal_dependencies, rust_files, workspace_root};
 /// Which of our crates each crate may depend on (DESIGN.md "Import direction"):
 /// `protocol` imports nothing of ours; `log` knows nothing of the network, ZooKeeper or the
 /// controller (it uses the protocol's record batches); `network` hands protocol frames to a
-/// service; `zk` is the ZooKeeper layer and knows no Kafka wire or log code.
+/// service; `zk` is the ZooKeeper layer and knows no Kafka wire or log code; `client` speaks
+/// the protocol to brokers and knows nothing of the broker's insides.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("gregor-protocol", &[]),
     ("gregor-log", &["gregor-protocol"]),
     ("gregor-network", &["gregor-protocol"]),
     ("gregor-zk", &[]),
+    ("gregor-client", &["gregor-protocol"]),
     ("gregor-tidy", &[]),
 ];
 
