@@ -200,7 +200,12 @@ fn bench_partitions(root: &Path, partitions: usize) {
             .unwrap();
     }
     report("after one append each", partitions, base);
+    let started = Instant::now();
     manager.shutdown(now_ms()).unwrap();
+    println!(
+        "{partitions} partitions, clean shutdown (flush + close each) in {:?}",
+        started.elapsed()
+    );
     drop(manager);
     let started = Instant::now();
     let manager = open_manager(&dir);

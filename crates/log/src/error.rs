@@ -157,6 +157,9 @@ pub enum LogError {
         /// Why it does not parse.
         reason: String,
     },
+    /// An idempotent producer's batch was refused, or its state could not be stored.
+    #[error(transparent)]
+    Producer(#[from] crate::producer::ProducerError),
 }
 
 impl LogError {
@@ -181,6 +184,7 @@ impl LogError {
             LogError::CorruptIndex { .. } | LogError::InvalidName { .. } => {
                 codes::UNKNOWN_SERVER_ERROR
             }
+            LogError::Producer(e) => e.kafka_error_code(),
         }
     }
 

@@ -14,6 +14,7 @@ pub mod error;
 pub mod index;
 pub mod log;
 pub mod manager;
+pub mod producer;
 pub mod segment;
 
 pub use self::log::{

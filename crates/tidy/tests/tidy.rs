@@ -8,13 +8,22 @@ use gregor_tidy::{internal_dependencies, rust_files, workspace_root};
 /// `protocol` imports nothing of ours; `log` knows nothing of the network, ZooKeeper or the
 /// controller (it uses the protocol's record batches); `network` hands protocol frames to a
 /// service; `zk` is the ZooKeeper layer and knows no Kafka wire or log code; `client` speaks
-/// the protocol to brokers and knows nothing of the broker's insides.
+/// the protocol to brokers and knows nothing of the broker's insides; the controller never
+/// touches the log and reaches brokers only over the Kafka protocol.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("gregor-protocol", &[]),
     ("gregor-log", &["gregor-protocol"]),
     ("gregor-network", &["gregor-protocol"]),
     ("gregor-zk", &[]),
     ("gregor-client", &["gregor-protocol"]),
+    (
+        "gregor-controller",
+        &["gregor-protocol", "gregor-client", "gregor-zk"],
+    ),
+    (
+        "gregor-tools",
+        &["gregor-protocol", "gregor-client", "gregor-zk", "gregor-log"],
+    ),
     ("gregor-tidy", &[]),
 ];
 

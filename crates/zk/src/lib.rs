@@ -25,6 +25,7 @@
 //! * limitation: znodes cannot be created with *null* data, only empty data (Kafka creates its
 //!   top-level paths with null).
 
+pub mod admin;
 pub mod client;
 pub mod connect_string;
 pub mod controller_election;
@@ -34,6 +35,7 @@ pub mod paths;
 pub mod test_support;
 pub mod znode;
 
+pub use admin::{AdminError, AdminZkClient, BrokerMetadata, RackAwareMode};
 pub use client::KafkaZkClient;
 pub use connect_string::ConnectString;
 pub use error::{ZkError, ZnodeError};

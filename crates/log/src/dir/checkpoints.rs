@@ -88,6 +88,7 @@ impl LogDir {
         let mut entries: Vec<(TopicPartition, i64)> =
             offsets.iter().map(|(tp, o)| (tp.clone(), *o)).collect();
         entries.sort();
+        let _writing = self.write_lock.lock();
         CheckpointFile::open(self.path.join(name))?.write(&entries)?;
         Ok(())
     }
@@ -119,6 +120,26 @@ mod tests {
         assert_eq!(dir.read_cleaner_offsets().unwrap(), OffsetMap::new());
         let empty = std::fs::read_to_string(tmp.path().join("cleaner-offset-checkpoint"));
         assert_eq!(empty.unwrap(), "0\n0\n");
+    }
+
+    #[test]
+    fn concurrent_writers_never_clash_on_the_temp_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = LogDir::open(tmp.path()).unwrap();
+        std::thread::scope(|scope| {
+            for writer in 0..4i64 {
+                let dir = &dir;
+                scope.spawn(move || {
+                    for n in 0..50 {
+                        let offsets: OffsetMap = [(TopicPartition::new("t", 0), writer * 100 + n)]
+                            .into_iter()
+                            .collect();
+                        dir.write_recovery_points(&offsets).unwrap();
+                    }
+                });
+            }
+        });
+        assert_eq!(dir.read_recovery_points().unwrap().len(), 1);
     }
 
     #[test]

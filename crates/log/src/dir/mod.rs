@@ -139,6 +139,9 @@ pub struct LogDir {
     lock: parking_lot::Mutex<Option<DirLock>>,
     /// Whether `.kafka_cleanshutdown` existed when the dir was opened.
     had_clean_shutdown: bool,
+    /// Serialises checkpoint writes: two writers would share `<name>.tmp` (Kafka's
+    /// `CheckpointFile` synchronises its writes the same way).
+    write_lock: parking_lot::Mutex<()>,
 }
 
 impl LogDir {
@@ -160,6 +163,7 @@ impl LogDir {
             path: path.to_path_buf(),
             lock: parking_lot::Mutex::new(Some(lock)),
             had_clean_shutdown,
+            write_lock: parking_lot::Mutex::new(()),
         })
     }
 

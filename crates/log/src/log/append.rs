@@ -14,6 +14,7 @@ use gregor_protocol::records::{
 use super::Log;
 use crate::config::TimestampType;
 use crate::error::{LogError, Result};
+use crate::producer::ProducerBatch;
 use crate::segment::{ActiveSegment, AppendBatch};
 
 /// Bound on decompression while checking record timestamps (the protocol crate's default).
@@ -74,6 +75,27 @@ impl Log {
                 batch.set_max_timestamp(BatchTimestampType::CreateTime, max_timestamp);
             }
             next_offset = batch.as_batch().next_offset();
+        }
+        let producer_batches = spans
+            .iter()
+            .map(|span| batch_at(records, span).map(|b| producer_batch(&b)))
+            .collect::<Result<Vec<_>>>()?;
+        if let Some(duplicate) = self
+            .producer_state
+            .validate_client_append(&producer_batches)?
+        {
+            // Kafka's answer to a retried batch: its original offsets, nothing appended.
+            return Ok(LogAppendInfo {
+                first_offset: duplicate.first_offset(),
+                last_offset: duplicate.last_offset,
+                max_timestamp: duplicate.timestamp,
+                offset_of_max_timestamp: duplicate.last_offset,
+                log_append_time_ms: duplicate.timestamp,
+                log_start_offset: self.log_start_offset,
+                batch_count: 0,
+                records_count: 0,
+                valid_bytes: 0,
+            });
         }
         let mut info = self.append_spans(records, &spans, now_ms)?;
         if log_append_time && info.batch_count > 0 {
@@ -218,11 +240,17 @@ impl Log {
             largest_timestamp: info.max_timestamp,
             offset_of_max_timestamp: info.offset_of_max_timestamp,
         })?;
+        let mut producer_batches = Vec::new();
         for span in spans {
             let batch = batch_at(records, span)?;
             self.epochs
                 .assign(batch.partition_leader_epoch(), batch.base_offset())?;
+            if batch.has_producer_id() {
+                producer_batches.push(producer_batch(&batch));
+            }
         }
+        let end_offset = self.log_end_offset();
+        self.producer_state.update(&producer_batches, end_offset);
         self.unflushed_messages += info.records_count;
         if self.unflushed_messages >= self.config.flush_messages {
             self.flush(now_ms)?;
@@ -256,6 +284,10 @@ impl Log {
             sealed.flush()?;
         }
         self.recovery_point = self.recovery_point.max(new_base);
+        // Kafka snapshots the producer state at every roll, so that recovery replays at most
+        // the active segment.
+        self.producer_state.update(&[], new_base);
+        self.producer_state.take_snapshot()?;
         Ok(())
     }
 
@@ -264,6 +296,20 @@ impl Log {
             partition: self.name.to_string(),
             reason,
         }
+    }
+}
+
+/// The producer fields of a batch, with its current offsets.
+fn producer_batch(batch: &RecordBatch<'_>) -> ProducerBatch {
+    ProducerBatch {
+        producer_id: batch.producer_id(),
+        producer_epoch: batch.producer_epoch(),
+        base_sequence: batch.base_sequence(),
+        first_offset: batch.base_offset(),
+        last_offset: batch.last_offset(),
+        max_timestamp: batch.max_timestamp(),
+        is_transactional: batch.is_transactional(),
+        is_control: batch.is_control(),
     }
 }
 

@@ -34,6 +34,7 @@ use crate::checkpoint::EpochEntry;
 use crate::config::LogConfig;
 use crate::epoch::LeaderEpochCache;
 use crate::error::Result;
+use crate::producer::ProducerStateManager;
 use crate::segment::{ActiveSegment, SealedSegment, SegmentView, TimestampAndOffset};
 
 /// ListOffsets' "latest" sentinel timestamp.
@@ -79,6 +80,8 @@ pub struct Log {
     sealed_views: Arc<Vec<SegmentView>>,
     /// The latest published snapshot, shared with readers.
     published: Arc<RwLock<Arc<LogSnapshot>>>,
+    /// Idempotent producers' epochs and sequence numbers (`<offset>.snapshot` files).
+    producer_state: ProducerStateManager,
 }
 
 /// A cheap, cloneable handle that reads a log without holding its mutation lock.
@@ -248,10 +251,37 @@ impl Log {
         Ok(())
     }
 
-    /// Flushes and closes the log at shutdown: the active segment's indexes are trimmed.
+    /// Flushes and closes the log at shutdown: the active segment's indexes are trimmed and
+    /// the producer state is written to `<log end offset>.snapshot`.
     pub fn close(mut self, now_ms: i64) -> Result<()> {
         self.flush(now_ms)?;
+        self.producer_state.take_snapshot()?;
         self.active.close()
+    }
+
+    /// Idempotent producers' state.
+    pub fn producer_state(&self) -> &ProducerStateManager {
+        &self.producer_state
+    }
+
+    /// Views of every segment, oldest first (for rebuilding producer state).
+    fn all_views(&self) -> Vec<crate::segment::SegmentView> {
+        let mut views: Vec<_> = self.sealed_views.iter().cloned().collect();
+        views.push(self.active.view());
+        views
+    }
+
+    /// Kafka's `loadProducerState`: the latest snapshot within the log plus a replay of the
+    /// batch headers after it; a snapshot is written when a replay was needed.
+    fn reload_producer_state(&mut self) -> Result<()> {
+        let end = self.log_end_offset();
+        let from = self.producer_state.load(self.log_start_offset, end)?;
+        if from < end {
+            let batches = crate::producer::replay::producer_batches(&self.all_views(), from)?;
+            self.producer_state.update(&batches, end);
+            self.producer_state.take_snapshot()?;
+        }
+        Ok(())
     }
 
     /// Rebuilds the sealed views after the sealed list changed.

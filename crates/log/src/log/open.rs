@@ -81,12 +81,13 @@ impl Log {
             active.view(),
             log_start_offset,
         );
+        let producer_state = crate::producer::ProducerStateManager::new(dir, &name);
         log::info!(
             "[Log partition={name}, dir={}] Loading producer state till offset {log_end_offset}; completed load of log with {} segments, log start offset {log_start_offset} and log end offset {log_end_offset}",
             dir.display(),
             sealed.len() + 1
         );
-        Ok(Log {
+        let mut log = Log {
             dir: dir.to_path_buf(),
             name,
             config,
@@ -100,7 +101,10 @@ impl Log {
             pending_deletions: Vec::new(),
             sealed_views,
             published: Arc::new(RwLock::new(Arc::new(snapshot))),
-        })
+            producer_state,
+        };
+        log.reload_producer_state()?;
+        Ok(log)
     }
 }
 

@@ -63,6 +63,7 @@ impl Log {
             self.publish();
         }
         self.delete_log_start_offset_breached(high_watermark, wall_clock_ms())?;
+        self.producer_state.truncate_head(self.log_start_offset)?;
         Ok(self.log_start_offset)
     }
 
@@ -151,6 +152,7 @@ impl Log {
             self.log_start_offset = first_base;
             self.recovery_point = self.recovery_point.max(first_base);
             self.epochs.truncate_from_start(first_base)?;
+            self.producer_state.truncate_head(first_base)?;
         }
         self.refresh_sealed_views();
         self.publish();

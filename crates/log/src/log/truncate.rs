@@ -45,6 +45,8 @@ impl Log {
         self.recovery_point = self.recovery_point.min(self.log_end_offset());
         self.refresh_sealed_views();
         self.publish();
+        // Kafka's `truncateTo` reloads producer state from the snapshots below the new end.
+        self.reload_producer_state()?;
         Ok(true)
     }
 
@@ -97,6 +99,7 @@ impl Log {
         self.recovery_point = new_offset;
         self.refresh_sealed_views();
         self.publish();
+        self.reload_producer_state()?;
         Ok(())
     }
 
