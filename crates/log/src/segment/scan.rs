@@ -12,22 +12,12 @@ use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
 
-use gregor_protocol::records::batch::read_log_overhead;
-use gregor_protocol::records::{LOG_OVERHEAD, RECORD_BATCH_OVERHEAD};
+use gregor_protocol::records::{RecordBatchHeader, RECORD_BATCH_OVERHEAD};
 
 /// Bytes read by the first `pread` of a walk: most lookups need only the first header or two.
 const FIRST_READ_BYTES: usize = 512;
 /// Largest `pread` of a walk; each refill doubles the read size up to this.
 const MAX_READ_BYTES: usize = 16 * 1024;
-
-/// Byte index of the magic byte (same in every format).
-const MAGIC_AT: usize = 16;
-/// Byte index of the partition leader epoch in a v2 header.
-const PARTITION_LEADER_EPOCH_AT: usize = 12;
-/// Byte index of the last offset delta in a v2 header.
-const LAST_OFFSET_DELTA_AT: usize = 23;
-/// Byte index of the max timestamp in a v2 header.
-const MAX_TIMESTAMP_AT: usize = 35;
 
 /// The fields of a v2 batch header the log needs for navigation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,29 +45,18 @@ impl BatchHeader {
     /// Decodes the fixed header at the start of `bytes`; `None` if it is not a complete,
     /// plausible magic-2 header.
     fn decode(bytes: &[u8], position: u64) -> Option<BatchHeader> {
-        let header = bytes.get(..RECORD_BATCH_OVERHEAD)?;
-        let (base_offset, length) = read_log_overhead(header)?;
-        let total = usize::try_from(length).ok()?.checked_add(LOG_OVERHEAD)?;
-        if header[MAGIC_AT] != 2 || total < RECORD_BATCH_OVERHEAD {
-            return None;
-        }
-        let last_offset_delta = i32::from_be_bytes(field(header, LAST_OFFSET_DELTA_AT));
+        let header = RecordBatchHeader::parse(bytes).ok()?;
         Some(BatchHeader {
             position,
-            base_offset,
-            last_offset: base_offset.checked_add(i64::from(last_offset_delta))?,
-            size_bytes: u32::try_from(total).ok()?,
-            max_timestamp: i64::from_be_bytes(field(header, MAX_TIMESTAMP_AT)),
-            partition_leader_epoch: i32::from_be_bytes(field(header, PARTITION_LEADER_EPOCH_AT)),
+            base_offset: header.base_offset,
+            last_offset: header
+                .base_offset
+                .checked_add(i64::from(header.last_offset_delta))?,
+            size_bytes: u32::try_from(header.size_in_bytes()).ok()?,
+            max_timestamp: header.max_timestamp,
+            partition_leader_epoch: header.partition_leader_epoch,
         })
     }
-}
-
-/// `N` bytes at `at`; the caller sliced `bytes` to the full header.
-fn field<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
-    let mut out = [0u8; N];
-    out.copy_from_slice(&bytes[at..at + N]);
-    out
 }
 
 /// Iterator over the batch headers of `file` in `[start, end)`. Stops (without error) at the
