@@ -17,6 +17,7 @@ pub mod config;
 mod load;
 pub mod schedule;
 mod tasks;
+mod truncate;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

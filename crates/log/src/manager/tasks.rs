@@ -122,10 +122,7 @@ impl LogManager {
         dir_index: usize,
     ) -> Result<(), ManagerError> {
         // Kafka lists a log only when its start offset is above its first segment's base.
-        let offsets = self.collect(dir_index, |log| {
-            let first_base = log.segment_base_offsets().first().copied()?;
-            (log.log_start_offset() > first_base).then_some(log.log_start_offset())
-        });
+        let offsets = self.collect(dir_index, checkpointed_start_offset);
         Ok(self.dirs[dir_index].write_log_start_offsets(&offsets)?)
     }
 
@@ -265,23 +262,28 @@ fn close_log(
     log: SharedLog,
     now_ms: i64,
 ) -> Result<(i64, Option<i64>), ManagerError> {
-    let (recovery_point, start_offset) = {
-        let mut guard = log.lock();
-        guard.flush(now_ms).map_err(|e| ManagerError::log(tp, e))?;
-        let first_base = guard.segment_base_offsets().first().copied().unwrap_or(0);
-        let start = guard.log_start_offset();
-        (
-            guard.recovery_point(),
-            (start > first_base).then_some(start),
-        )
-    };
-    // Closing needs the only reference: the manager's map was the other one.
+    // `Log::close` flushes everything, so after it the recovery point is the log end offset;
+    // flushing here as well would fsync every log twice.
     match Arc::try_unwrap(log) {
-        Ok(mutex) => mutex
-            .into_inner()
-            .close(now_ms)
-            .map_err(|e| ManagerError::log(tp, e))?,
-        Err(_) => ::log::warn!("Log {tp} is still in use at shutdown; flushed but not closed"),
+        Ok(mutex) => {
+            let log = mutex.into_inner();
+            let offsets = (log.log_end_offset(), checkpointed_start_offset(&log));
+            log.close(now_ms).map_err(|e| ManagerError::log(tp, e))?;
+            Ok(offsets)
+        }
+        // Still shared (a reader or the replica layer kept it): flush only.
+        Err(shared) => {
+            let mut log = shared.lock();
+            log.flush(now_ms).map_err(|e| ManagerError::log(tp, e))?;
+            ::log::warn!("Log {tp} is still in use at shutdown; flushed but not closed");
+            Ok((log.recovery_point(), checkpointed_start_offset(&log)))
+        }
     }
-    Ok((recovery_point, start_offset))
+}
+
+/// The log start offset when `log-start-offset-checkpoint` must list it: only above the
+/// first segment's base offset, as Kafka writes it.
+fn checkpointed_start_offset(log: &crate::log::Log) -> Option<i64> {
+    let first_base = log.segment_base_offsets().first().copied()?;
+    (log.log_start_offset() > first_base).then_some(log.log_start_offset())
 }
