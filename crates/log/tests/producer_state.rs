@@ -60,12 +60,24 @@ fn snapshot_files(dir: &Path) -> Vec<String> {
 fn retried_batches_get_their_original_offsets_and_are_not_written_twice() {
     let dir = tempfile::tempdir().unwrap();
     let mut log = open(dir.path(), 1 << 20, true);
-    assert_eq!(append(&mut log, &idempotent(7, 0, 0, 3)).unwrap(), (0, 2, 1));
-    assert_eq!(append(&mut log, &idempotent(7, 0, 3, 2)).unwrap(), (3, 4, 1));
+    assert_eq!(
+        append(&mut log, &idempotent(7, 0, 0, 3)).unwrap(),
+        (0, 2, 1)
+    );
+    assert_eq!(
+        append(&mut log, &idempotent(7, 0, 3, 2)).unwrap(),
+        (3, 4, 1)
+    );
     // A retry of the first batch: same offsets, nothing appended.
-    assert_eq!(append(&mut log, &idempotent(7, 0, 0, 3)).unwrap(), (0, 2, 0));
+    assert_eq!(
+        append(&mut log, &idempotent(7, 0, 0, 3)).unwrap(),
+        (0, 2, 0)
+    );
     assert_eq!(log.log_end_offset(), 5);
-    assert_eq!(append(&mut log, &idempotent(7, 0, 5, 1)).unwrap(), (5, 5, 1));
+    assert_eq!(
+        append(&mut log, &idempotent(7, 0, 5, 1)).unwrap(),
+        (5, 5, 1)
+    );
 }
 
 #[test]
@@ -106,8 +118,14 @@ fn state_survives_a_clean_restart_through_the_close_snapshot() {
     let mut log = open(dir.path(), 1 << 20, true);
     assert_eq!(log.producer_state().last_entry(3).unwrap().last_seq(), 7);
     // The last batch is still recognised as a duplicate, and the sequence continues.
-    assert_eq!(append(&mut log, &idempotent(3, 0, 6, 2)).unwrap(), (6, 7, 0));
-    assert_eq!(append(&mut log, &idempotent(3, 0, 8, 1)).unwrap(), (8, 8, 1));
+    assert_eq!(
+        append(&mut log, &idempotent(3, 0, 6, 2)).unwrap(),
+        (6, 7, 0)
+    );
+    assert_eq!(
+        append(&mut log, &idempotent(3, 0, 8, 1)).unwrap(),
+        (8, 8, 1)
+    );
     assert_eq!(code(append(&mut log, &idempotent(3, 0, 11, 1))), 45);
 }
 
@@ -130,8 +148,14 @@ fn state_is_rebuilt_from_the_log_after_a_crash_and_rolls_write_snapshots() {
     assert_eq!(log.log_end_offset(), 60);
     let entry = log.producer_state().last_entry(11).unwrap();
     assert_eq!((entry.producer_epoch, entry.last_seq()), (0, 59));
-    assert_eq!(append(&mut log, &idempotent(11, 0, 57, 3)).unwrap(), (57, 59, 0));
-    assert_eq!(append(&mut log, &idempotent(11, 0, 60, 1)).unwrap(), (60, 60, 1));
+    assert_eq!(
+        append(&mut log, &idempotent(11, 0, 57, 3)).unwrap(),
+        (57, 59, 0)
+    );
+    assert_eq!(
+        append(&mut log, &idempotent(11, 0, 60, 1)).unwrap(),
+        (60, 60, 1)
+    );
     // The rebuild wrote a snapshot at the end of what it replayed.
     assert!(snapshot_files(&part).contains(&"00000000000000000060.snapshot".to_string()));
 }
@@ -150,7 +174,10 @@ fn a_corrupt_snapshot_is_ignored_and_the_log_replayed() {
     std::fs::write(&path, bytes).unwrap();
     let mut log = open(dir.path(), 1 << 20, true);
     assert_eq!(log.producer_state().last_entry(5).unwrap().last_seq(), 3);
-    assert_eq!(append(&mut log, &idempotent(5, 0, 4, 1)).unwrap(), (4, 4, 1));
+    assert_eq!(
+        append(&mut log, &idempotent(5, 0, 4, 1)).unwrap(),
+        (4, 4, 1)
+    );
 }
 
 #[test]
@@ -174,5 +201,19 @@ fn truncation_reloads_state_below_the_new_end() {
     append(&mut log, &idempotent(4, 0, 2, 2)).unwrap();
     log.truncate_to(2).unwrap();
     assert_eq!(log.producer_state().last_entry(4).unwrap().last_seq(), 1);
-    assert_eq!(append(&mut log, &idempotent(4, 0, 2, 2)).unwrap(), (2, 3, 1));
+    assert_eq!(
+        append(&mut log, &idempotent(4, 0, 2, 2)).unwrap(),
+        (2, 3, 1)
+    );
+}
+
+#[test]
+fn idle_producers_expire_and_must_start_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = open(dir.path(), 1 << 20, true);
+    append(&mut log, &idempotent(8, 0, 0, 1)).unwrap();
+    // The batch timestamp is 1_000; a week later the producer is gone.
+    assert_eq!(log.remove_expired_producers(1_500, 604_800_000), 0);
+    assert_eq!(log.remove_expired_producers(604_801_001, 604_800_000), 1);
+    assert_eq!(code(append(&mut log, &idempotent(8, 0, 1, 1))), 59);
 }

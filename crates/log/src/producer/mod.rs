@@ -151,7 +151,11 @@ impl ProducerStateManager {
     /// log_end_offset]`, loads the latest readable one (deleting corrupt ones) and drops
     /// producers whose last data lies below the log start. Returns the offset from which the
     /// log must be replayed ([`replay`]) to complete the state.
-    pub fn load(&mut self, log_start_offset: i64, log_end_offset: i64) -> Result<i64, ProducerError> {
+    pub fn load(
+        &mut self,
+        log_start_offset: i64,
+        log_end_offset: i64,
+    ) -> Result<i64, ProducerError> {
         self.producers.clear();
         self.last_snapshot_offset = -1;
         let mut offsets = snapshot::list_snapshots(&self.dir)?;
@@ -168,7 +172,9 @@ impl ProducerStateManager {
             match snapshot::decode(&path, &bytes) {
                 Ok(entries) => {
                     for entry in entries {
-                        if entry.last_data_offset() < 0 || entry.last_data_offset() >= log_start_offset {
+                        if entry.last_data_offset() < 0
+                            || entry.last_data_offset() >= log_start_offset
+                        {
                             self.producers.insert(entry.producer_id, entry);
                         }
                     }
@@ -214,7 +220,11 @@ impl ProducerStateManager {
                 .get(&batch.producer_id)
                 .or_else(|| self.producers.get(&batch.producer_id));
             if let Some(duplicate) = current.and_then(|entry| {
-                entry.find_duplicate(batch.producer_epoch, batch.base_sequence, batch.last_sequence())
+                entry.find_duplicate(
+                    batch.producer_epoch,
+                    batch.base_sequence,
+                    batch.last_sequence(),
+                )
             }) {
                 return Ok(Some(duplicate));
             }
@@ -231,7 +241,11 @@ impl ProducerStateManager {
     }
 
     /// Kafka's `checkProducerEpoch` + `checkSequence` for a client's data batch.
-    fn check_data_batch(&self, entry: &ProducerStateEntry, batch: &ProducerBatch) -> Result<(), ProducerError> {
+    fn check_data_batch(
+        &self,
+        entry: &ProducerStateEntry,
+        batch: &ProducerBatch,
+    ) -> Result<(), ProducerError> {
         let epoch = batch.producer_epoch;
         let first_seq = batch.base_sequence;
         if epoch < entry.producer_epoch {
@@ -305,6 +319,19 @@ impl ProducerStateManager {
         snapshot::write_file(&path, &bytes)?;
         self.last_snapshot_offset = self.map_end_offset;
         Ok(())
+    }
+
+    /// Forgets producers idle for longer than `expiration_ms` (Kafka's
+    /// `removeExpiredProducers`, run every `producer.id.expiration.check.interval.ms` with
+    /// `transactional.id.expiration.ms`); producers with an open transaction are kept.
+    /// Returns how many were removed.
+    pub fn remove_expired_producers(&mut self, now_ms: i64, expiration_ms: i64) -> usize {
+        let before = self.producers.len();
+        self.producers.retain(|_, e| {
+            e.current_txn_first_offset.is_some()
+                || now_ms.saturating_sub(e.last_timestamp) < expiration_ms
+        });
+        before - self.producers.len()
     }
 
     /// The log start moved (DeleteRecords, retention): forgets producers whose last data is

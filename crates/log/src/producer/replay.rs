@@ -4,15 +4,10 @@
 
 use std::os::unix::fs::FileExt;
 
-use gregor_protocol::records::{LOG_OVERHEAD, RECORD_BATCH_OVERHEAD};
+use gregor_protocol::records::{RecordBatchHeader, RECORD_BATCH_OVERHEAD};
 
 use super::{ProducerBatch, ProducerError};
 use crate::segment::SegmentView;
-
-/// Attribute bit of transactional batches.
-const TRANSACTIONAL_FLAG: i16 = 0x10;
-/// Attribute bit of control batches (transaction markers).
-const CONTROL_FLAG: i16 = 0x20;
 
 /// The producer batches (producer id >= 0) of `segments` whose last offset is at or after
 /// `from_offset`, in log order.
@@ -29,7 +24,9 @@ pub fn producer_batches(
         while position + RECORD_BATCH_OVERHEAD as u64 <= segment.size_bytes {
             file.read_exact_at(&mut header, position)
                 .map_err(|e| ProducerError::io(path, e))?;
-            let Some((batch, size_bytes)) = parse_header(&header) else {
+            let parsed = parse_header(&header)
+                .filter(|(_, size_bytes)| *size_bytes >= RECORD_BATCH_OVERHEAD as u64);
+            let Some((batch, size_bytes)) = parsed else {
                 // Recovery already cut invalid tails; a legacy or odd entry simply ends the walk.
                 break;
             };
@@ -43,34 +40,22 @@ pub fn producer_batches(
 }
 
 /// The producer fields of a v2 batch header and the batch's total size; `None` when the header
-/// is not magic 2 or its length is impossible.
+/// is not a plausible magic-2 header.
 pub fn parse_header(header: &[u8; RECORD_BATCH_OVERHEAD]) -> Option<(ProducerBatch, u64)> {
-    let base_offset = i64::from_be_bytes(field(header, 0));
-    let length = i32::from_be_bytes(field(header, 8));
-    let size_bytes = u64::try_from(length).ok()? + LOG_OVERHEAD as u64;
-    if header[16] != 2 || size_bytes < RECORD_BATCH_OVERHEAD as u64 {
-        return None;
-    }
-    let attributes = i16::from_be_bytes(field(header, 21));
-    let last_offset_delta = i32::from_be_bytes(field(header, 23));
+    let header = RecordBatchHeader::parse(header).ok()?;
     Some((
         ProducerBatch {
-            producer_id: i64::from_be_bytes(field(header, 43)),
-            producer_epoch: i16::from_be_bytes(field(header, 51)),
-            base_sequence: i32::from_be_bytes(field(header, 53)),
-            first_offset: base_offset,
-            last_offset: base_offset.checked_add(i64::from(last_offset_delta))?,
-            max_timestamp: i64::from_be_bytes(field(header, 35)),
-            is_transactional: attributes & TRANSACTIONAL_FLAG != 0,
-            is_control: attributes & CONTROL_FLAG != 0,
+            producer_id: header.producer_id,
+            producer_epoch: header.producer_epoch,
+            base_sequence: header.base_sequence,
+            first_offset: header.base_offset,
+            last_offset: header
+                .base_offset
+                .checked_add(i64::from(header.last_offset_delta))?,
+            max_timestamp: header.max_timestamp,
+            is_transactional: header.is_transactional(),
+            is_control: header.is_control(),
         },
-        size_bytes,
+        u64::try_from(header.size_in_bytes()).ok()?,
     ))
-}
-
-/// `N` bytes at `at` of a full header.
-fn field<const N: usize>(header: &[u8; RECORD_BATCH_OVERHEAD], at: usize) -> [u8; N] {
-    let mut out = [0u8; N];
-    out.copy_from_slice(&header[at..at + N]);
-    out
 }

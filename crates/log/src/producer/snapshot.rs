@@ -75,7 +75,9 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<Vec<ProducerStateEntry>, Prod
     }
     let version = i16::from_be_bytes([bytes[0], bytes[1]]);
     if version != SNAPSHOT_VERSION {
-        return Err(corrupt(format!("Snapshot contained an unknown file version {version}")));
+        return Err(corrupt(format!(
+            "Snapshot contained an unknown file version {version}"
+        )));
     }
     let stored_crc = u32::from_be_bytes([bytes[2], bytes[3], bytes[4], bytes[5]]);
     let computed_crc = crc32c::crc32c(&bytes[ENTRIES_AT..]);
@@ -87,7 +89,9 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<Vec<ProducerStateEntry>, Prod
     let mut reader = Reader {
         bytes: &bytes[ENTRIES_AT..],
     };
-    let count = reader.i32().ok_or_else(|| corrupt("truncated count".into()))?;
+    let count = reader
+        .i32()
+        .ok_or_else(|| corrupt("truncated count".into()))?;
     let count = usize::try_from(count).map_err(|_| corrupt(format!("negative count {count}")))?;
     if count.checked_mul(ENTRY_BYTES) != Some(reader.bytes.len()) {
         return Err(corrupt(format!(
