@@ -125,6 +125,11 @@ impl LeaderEpochCache {
             epoch: self.entries[split - 1].epoch,
             start_offset,
         };
+        if split == 1 && self.entries[0] == first {
+            // Already starts exactly there (every load of a log whose start did not move):
+            // rewriting the checkpoint would cost an fsync and a rename for nothing.
+            return Ok(());
+        }
         self.entries.drain(..split);
         self.entries.insert(0, first);
         self.flush()

@@ -154,6 +154,7 @@ proptest! {
                     let start = current.log_start_offset();
                     if clean_shutdown {
                         current.close(0).unwrap();
+                        drop(current);
                     } else {
                         drop(current);
                     }

@@ -145,7 +145,7 @@ fn deleted_index_files_are_rebuilt_even_after_a_clean_shutdown() {
         fs::remove_file(segment_file(dir.path(), *base, ".index")).unwrap();
         fs::remove_file(segment_file(dir.path(), *base, ".timeindex")).unwrap();
     }
-    let log = open(dir.path(), small_config(4096, 512), clean(120));
+    let mut log = open(dir.path(), small_config(4096, 512), clean(120));
     assert_eq!(log.log_end_offset(), 120);
     assert_dense(&read_all(&log), 0);
     log.close(0).unwrap();

@@ -19,6 +19,7 @@ pub use time::{TimeIndex, TimestampOffset, TIME_INDEX_ENTRY_BYTES};
 use std::fs::{self, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use memmap2::MmapMut;
 
@@ -35,25 +36,39 @@ pub(crate) struct IndexFile {
     entry_bytes: usize,
     /// Valid entries at the front of the file.
     entries: usize,
+    /// Entries were written since the last msync. Flushing a clean index is skipped: an
+    /// msync still commits the inode's metadata, a journal write per index on every flush.
+    dirty: AtomicBool,
 }
 
 impl IndexFile {
-    /// Opens or creates the file. A new or empty file is preallocated to `max_bytes` rounded
+    /// Opens or creates the file. A file created here is preallocated to `max_bytes` rounded
     /// down to whole entries and holds no entries; an existing file's entries are
-    /// `length / entry_bytes`.
+    /// `length / entry_bytes` (an existing empty file stays empty, as in Kafka: only a newly
+    /// created index is preallocated).
     pub(crate) fn open(path: &Path, entry_bytes: usize, max_bytes: usize) -> Result<IndexFile> {
-        let file = OpenOptions::new()
+        let (file, newly_created) = match OpenOptions::new()
             .read(true)
             .write(true)
-            .create(true)
-            .truncate(false)
+            .create_new(true)
             .open(path)
-            .at(path)?;
+        {
+            Ok(file) => (file, true),
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
+                let file = OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open(path)
+                    .at(path)?;
+                (file, false)
+            }
+            Err(err) => return Err(err).at(path),
+        };
         let length = file.metadata().at(path)?.len();
         let length = usize::try_from(length)
             .map_err(|_| io::Error::other("index larger than memory"))
             .at(path)?;
-        let (entries, length) = if length == 0 {
+        let (entries, length) = if newly_created {
             let preallocated = round_down(max_bytes, entry_bytes);
             file.set_len(preallocated as u64).at(path)?;
             (0, preallocated)
@@ -66,6 +81,7 @@ impl IndexFile {
             mmap,
             entry_bytes,
             entries,
+            dirty: AtomicBool::new(false),
         })
     }
 
@@ -100,6 +116,7 @@ impl IndexFile {
         let start = self.entries * self.entry_bytes;
         self.mmap[start..start + self.entry_bytes].copy_from_slice(entry);
         self.entries += 1;
+        self.dirty.store(true, Ordering::Release);
     }
 
     /// Keeps only the first `entries` entries.
@@ -115,7 +132,8 @@ impl IndexFile {
         if target == self.mmap.len() {
             return Ok(());
         }
-        self.mmap.flush().at(&self.path)?;
+        // No msync: dirty pages of a shared mapping stay in the page cache after the unmap
+        // and are synced by the next flush of the file, as in Kafka's resize.
         // Unmap before shrinking: touching a mapping past the end of its file is SIGBUS.
         self.mmap = MmapMut::map_anon(0).at(&self.path)?;
         let file = OpenOptions::new()
@@ -134,9 +152,15 @@ impl IndexFile {
         self.resize(used)
     }
 
-    /// Writes dirty pages to disk.
+    /// Writes dirty pages to disk; nothing when no entry was written since the last flush.
     pub(crate) fn flush(&self) -> Result<()> {
-        self.mmap.flush().at(&self.path)
+        if self.dirty.swap(false, Ordering::AcqRel) {
+            if let Err(err) = self.mmap.flush() {
+                self.dirty.store(true, Ordering::Release);
+                return Err(err).at(&self.path);
+            }
+        }
+        Ok(())
     }
 
     /// Renames the file (e.g. adding `.deleted`); the mapping stays valid.
@@ -199,7 +223,11 @@ fn map(file: &fs::File, path: &Path, length: usize) -> Result<MmapMut> {
     // SAFETY: the file lives in a log dir this process holds the exclusive `.lock` on, and is
     // only resized through `IndexFile::resize`, which drops this mapping first; so the mapped
     // range never extends past the end of the file while it is in use.
-    unsafe { memmap2::MmapOptions::new().len(length).map_mut(file) }.at(path)
+    let mmap = unsafe { memmap2::MmapOptions::new().len(length).map_mut(file) }.at(path)?;
+    // Lookups are binary searches: without this, every page fault reads ahead a large window
+    // of the (mostly sparse) file, which dominated loading thousands of logs.
+    mmap.advise(memmap2::Advice::Random).at(path)?;
+    Ok(mmap)
 }
 
 fn round_down(bytes: usize, entry_bytes: usize) -> usize {

@@ -237,6 +237,19 @@ mod tests {
     }
 
     #[test]
+    fn an_existing_empty_index_is_not_preallocated() {
+        // Kafka preallocates only an index it creates; a trimmed empty index of a cleanly
+        // closed segment is loaded as it is.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("00000000000000000000.index");
+        std::fs::File::create(&path).unwrap();
+        let index = OffsetIndex::open(&path, 0, 80).unwrap();
+        assert_eq!(index.entries(), 0);
+        assert!(index.is_full());
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+    }
+
+    #[test]
     fn full_index_reports_full() {
         let dir = tempfile::tempdir().unwrap();
         let mut index = OffsetIndex::open(&dir.path().join("a.index"), 0, 16).unwrap();

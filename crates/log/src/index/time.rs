@@ -88,10 +88,13 @@ impl TimeIndex {
     ) -> Result<()> {
         let last = self.last_entry();
         let relative = offset - self.base_offset;
-        if self.file.entries() >= self.file.max_entries() || (!skip_full_check && self.is_full()) {
-            return Err(self.corrupt(format!(
+        let full_error = || {
+            self.corrupt(format!(
                 "time index is full, cannot append ({timestamp}, {offset})"
-            )));
+            ))
+        };
+        if !skip_full_check && self.is_full() {
+            return Err(full_error());
         }
         if self.entries() > 0 && offset < last.offset {
             return Err(self.corrupt(format!(
@@ -107,6 +110,11 @@ impl TimeIndex {
         }
         if timestamp <= last.timestamp {
             return Ok(());
+        }
+        // Only a write needs a free slot: the final entry of a segment closed before (its
+        // index trimmed to the entries) is usually already there, as in Kafka's maybeAppend.
+        if self.file.entries() >= self.file.max_entries() {
+            return Err(full_error());
         }
         let mut entry = [0u8; TIME_INDEX_ENTRY_BYTES];
         entry[..8].copy_from_slice(&timestamp.to_be_bytes());

@@ -235,8 +235,13 @@ impl Log {
     }
 
     /// fsyncs every segment holding offsets at or above the recovery point and moves the
-    /// recovery point to the log end offset.
+    /// recovery point to the log end offset. Like Kafka's `flush(offset)`, a log with nothing
+    /// past its recovery point is left alone: no fsync, no msync, and `last_flush_ms` keeps
+    /// the time of the last flush that wrote something.
     pub fn flush(&mut self, now_ms: i64) -> Result<()> {
+        if self.log_end_offset() <= self.recovery_point {
+            return Ok(());
+        }
         for segment in self
             .sealed
             .iter()
@@ -251,17 +256,29 @@ impl Log {
         Ok(())
     }
 
-    /// Flushes and closes the log at shutdown: the active segment's indexes are trimmed and
-    /// the producer state is written to `<log end offset>.snapshot`.
-    pub fn close(mut self, now_ms: i64) -> Result<()> {
+    /// Flushes and closes the log at shutdown (Kafka's `Log.close`): the producer state is
+    /// written to `<log end offset>.snapshot` and the active segment gets its final time index
+    /// entry and indexes trimmed to their entries. Takes `&mut self` so that the manager can
+    /// close a log still shared with others, and a later append still works (it rolls a new
+    /// segment unless the active one is empty).
+    pub fn close(&mut self, now_ms: i64) -> Result<()> {
         self.flush(now_ms)?;
         self.producer_state.take_snapshot()?;
-        self.active.close()
+        self.active.close()?;
+        self.publish();
+        Ok(())
     }
 
     /// Idempotent producers' state.
     pub fn producer_state(&self) -> &ProducerStateManager {
         &self.producer_state
+    }
+
+    /// Forgets idle idempotent producers (see
+    /// [`ProducerStateManager::remove_expired_producers`]); for the log manager's periodic task.
+    pub fn remove_expired_producers(&mut self, now_ms: i64, expiration_ms: i64) -> usize {
+        self.producer_state
+            .remove_expired_producers(now_ms, expiration_ms)
     }
 
     /// Views of every segment, oldest first (for rebuilding producer state).

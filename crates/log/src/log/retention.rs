@@ -143,7 +143,7 @@ impl Log {
             );
             paths.extend(segment.rename_for_deletion()?);
         }
-        self.schedule_deletion(paths, wall_clock_ms());
+        self.schedule_deletion(paths, now_ms);
         let first_base = self
             .sealed
             .first()

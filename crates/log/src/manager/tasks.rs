@@ -6,11 +6,13 @@
 //!   and the others go on, as Kafka's scheduled tasks do.
 //! * The checkpoint writers, also called directly (shutdown, deletion, the replica layer's
 //!   high-watermark checkpoint).
-//! * `shutdown`: flush and close every log, write the recovery points and log start offsets,
-//!   create `.kafka_cleanshutdown` in each dir, then release the dir locks.
+//! * `shutdown`: flush and close every log (all dirs at once, `num.recovery.threads.per.data.dir`
+//!   threads each), write the recovery points and log start offsets, create
+//!   `.kafka_cleanshutdown` in each dir, then release the dir locks.
 
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+
+use parking_lot::Mutex;
 
 use super::schedule::Task;
 use super::{LogManager, ManagerError, SharedLog};
@@ -176,25 +178,40 @@ impl LogManager {
         Ok(())
     }
 
-    /// Clean shutdown (Kafka's `LogManager.shutdown`): per dir, flush and close every log on
-    /// `num.recovery.threads.per.data.dir` threads, write the recovery points and log start
-    /// offsets, create `.kafka_cleanshutdown`; finally release every dir lock. Logs still
-    /// shared elsewhere are flushed but cannot be closed (their indexes stay untrimmed, which
-    /// loading handles). Calling it twice is a no-op.
+    /// Clean shutdown (Kafka's `LogManager.shutdown`): in every dir at once, flush and close
+    /// every log on `num.recovery.threads.per.data.dir` threads, then write the dir's recovery
+    /// points and log start offsets and create `.kafka_cleanshutdown`; finally release every
+    /// dir lock. Logs still shared elsewhere are closed in place. A dir whose logs failed to
+    /// close gets no marker. Calling it twice is a no-op.
     pub fn shutdown(&self, now_ms: i64) -> Result<(), ManagerError> {
         if self.shut_down.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
         ::log::info!("Shutting down.");
-        // Take the logs out of the map so that closing can own them.
         let all = std::mem::take(&mut *self.logs.write());
         let mut by_dir: Vec<Vec<(TopicPartition, SharedLog)>> = vec![Vec::new(); self.dirs.len()];
         for (tp, managed) in all {
             by_dir[managed.dir_index].push((tp, managed.log));
         }
+        let results: Vec<Result<(), ManagerError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = by_dir
+                .into_iter()
+                .enumerate()
+                .map(|(dir_index, logs)| {
+                    scope.spawn(move || self.shutdown_dir(dir_index, logs, now_ms))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        });
         let mut first_error = None;
-        for (dir_index, logs) in by_dir.into_iter().enumerate() {
-            if let Err(e) = self.shutdown_dir(dir_index, logs, now_ms) {
+        for (dir_index, result) in results.into_iter().enumerate() {
+            if let Err(e) = result {
                 ::log::error!(
                     "Error shutting down {}: {e}",
                     self.dir_path(dir_index).display()
@@ -215,36 +232,33 @@ impl LogManager {
         logs: Vec<(TopicPartition, SharedLog)>,
         now_ms: i64,
     ) -> Result<(), ManagerError> {
-        let logs = std::sync::Mutex::new(logs);
-        let points = std::sync::Mutex::new((OffsetMap::new(), OffsetMap::new()));
-        let errors = std::sync::Mutex::new(Vec::new());
+        let logs = Mutex::new(logs);
+        let points = Mutex::new((OffsetMap::new(), OffsetMap::new()));
+        let errors = Mutex::new(Vec::new());
         std::thread::scope(|scope| {
             for _ in 0..self.config.num_recovery_threads_per_data_dir.max(1) {
                 scope.spawn(|| loop {
-                    let next = logs.lock().ok().and_then(|mut l| l.pop());
-                    let Some((tp, log)) = next else { break };
-                    match close_log(&tp, log, now_ms) {
-                        Ok((recovery_point, start_offset)) => {
-                            if let Ok(mut p) = points.lock() {
-                                p.0.insert(tp.clone(), recovery_point);
-                                if let Some(start) = start_offset {
-                                    p.1.insert(tp, start);
-                                }
+                    let Some((tp, log)) = logs.lock().pop() else {
+                        break;
+                    };
+                    let mut log = log.lock();
+                    match log.close(now_ms) {
+                        Ok(()) => {
+                            let mut points = points.lock();
+                            points.0.insert(tp.clone(), log.recovery_point());
+                            if let Some(start) = checkpointed_start_offset(&log) {
+                                points.1.insert(tp, start);
                             }
                         }
-                        Err(e) => {
-                            if let Ok(mut errs) = errors.lock() {
-                                errs.push(e);
-                            }
-                        }
+                        Err(e) => errors.lock().push(ManagerError::log(&tp, e)),
                     }
                 });
             }
         });
-        if let Some(e) = errors.into_inner().ok().and_then(|mut e| e.pop()) {
+        if let Some(e) = errors.into_inner().pop() {
             return Err(e);
         }
-        let (recovery_points, start_offsets) = points.into_inner().unwrap_or_default();
+        let (recovery_points, start_offsets) = points.into_inner();
         let dir = &self.dirs[dir_index];
         ::log::debug!("Updating recovery points at {}", dir.path().display());
         dir.write_recovery_points(&recovery_points)?;
@@ -252,32 +266,6 @@ impl LogManager {
         ::log::debug!("Writing clean shutdown marker at {}", dir.path().display());
         dir.write_clean_shutdown_marker()?;
         Ok(())
-    }
-}
-
-/// Flushes and closes one log; returns its recovery point and, when it must be checkpointed,
-/// its log start offset.
-fn close_log(
-    tp: &TopicPartition,
-    log: SharedLog,
-    now_ms: i64,
-) -> Result<(i64, Option<i64>), ManagerError> {
-    // `Log::close` flushes everything, so after it the recovery point is the log end offset;
-    // flushing here as well would fsync every log twice.
-    match Arc::try_unwrap(log) {
-        Ok(mutex) => {
-            let log = mutex.into_inner();
-            let offsets = (log.log_end_offset(), checkpointed_start_offset(&log));
-            log.close(now_ms).map_err(|e| ManagerError::log(tp, e))?;
-            Ok(offsets)
-        }
-        // Still shared (a reader or the replica layer kept it): flush only.
-        Err(shared) => {
-            let mut log = shared.lock();
-            log.flush(now_ms).map_err(|e| ManagerError::log(tp, e))?;
-            ::log::warn!("Log {tp} is still in use at shutdown; flushed but not closed");
-            Ok((log.recovery_point(), checkpointed_start_offset(&log)))
-        }
     }
 }
 

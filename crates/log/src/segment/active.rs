@@ -53,6 +53,9 @@ pub struct ActiveSegment {
     index_interval_bytes: u64,
     /// `segment.index.bytes`, to which indexes are grown.
     max_index_bytes: usize,
+    /// `close` trimmed the indexes; they grow back before the next append (a closed empty
+    /// segment is not rolled, so it takes appends itself).
+    closed: bool,
 }
 
 impl ActiveSegment {
@@ -122,6 +125,7 @@ impl ActiveSegment {
             roll_jitter_ms: random_jitter_ms(config.segment_jitter_ms.min(config.segment_ms)),
             index_interval_bytes: u64::try_from(config.index_interval_bytes).unwrap_or(0),
             max_index_bytes: config.max_index_bytes(),
+            closed: false,
         }
     }
 
@@ -190,6 +194,12 @@ impl ActiveSegment {
     pub fn append(&mut self, append: AppendBatch<'_>) -> Result<()> {
         if append.bytes.is_empty() {
             return Ok(());
+        }
+        if self.closed {
+            let files = &self.core.files;
+            files.offset_index.write().resize(self.max_index_bytes)?;
+            files.time_index.write().resize(self.max_index_bytes)?;
+            self.closed = false;
         }
         let position = self.core.size_bytes;
         let files = Arc::clone(&self.core.files);
@@ -278,21 +288,32 @@ impl ActiveSegment {
     /// segment stays active and usable (its trimmed indexes then read as full, so the next
     /// append tries to roll again).
     pub fn prepare_seal(&mut self) -> Result<()> {
-        let core = &self.core;
-        {
-            let mut time_index = core.files.time_index.write();
-            time_index.maybe_append(
-                core.max_timestamp_so_far,
-                core.offset_of_max_timestamp,
-                true,
-            )?;
-            time_index.trim_to_valid_size()?;
-            core.files.offset_index.write().trim_to_valid_size()?;
+        self.finish_indexes()?;
+        let files = &self.core.files;
+        let file_bytes = files.log.metadata().at(files.log_path())?.len();
+        // ftruncate updates the mtime even when the size does not change, and the mtime is
+        // the retention timestamp of a segment without record timestamps.
+        if file_bytes != self.core.size_bytes {
+            files
+                .log
+                .set_len(self.core.size_bytes)
+                .at(files.log_path())?;
         }
-        core.files
-            .log
-            .set_len(core.size_bytes)
-            .at(core.files.log_path())
+        Ok(())
+    }
+
+    /// Appends the final time index entry and trims both indexes to their entries; an index
+    /// already at its used size is left untouched (Kafka's `AbstractIndex.resize`).
+    fn finish_indexes(&mut self) -> Result<()> {
+        let core = &self.core;
+        let mut time_index = core.files.time_index.write();
+        time_index.maybe_append(
+            core.max_timestamp_so_far,
+            core.offset_of_max_timestamp,
+            true,
+        )?;
+        time_index.trim_to_valid_size()?;
+        core.files.offset_index.write().trim_to_valid_size()
     }
 
     /// Turns this into a sealed segment; call [`ActiveSegment::prepare_seal`] first.
@@ -305,11 +326,15 @@ impl ActiveSegment {
         self.core.rename_for_deletion()
     }
 
-    /// Closes the segment at shutdown: final time index entry and trimmed indexes.
-    pub fn close(mut self) -> Result<()> {
-        self.flush()?;
+    /// Closes the segment at shutdown (Kafka's `LogSegment.close`): final time index entry and
+    /// indexes trimmed. Nothing is fsynced: the log flushed the data before, and Kafka does not
+    /// sync the trimmed indexes either (a torn trim is caught by the next load's checks). The
+    /// segment stays usable: when not empty, its trimmed indexes read as full and the next
+    /// append rolls; when empty, the next append grows the indexes back.
+    pub fn close(&mut self) -> Result<()> {
         self.prepare_seal()?;
-        self.into_sealed().flush()
+        self.closed = true;
+        Ok(())
     }
 }
 

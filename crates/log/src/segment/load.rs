@@ -153,9 +153,10 @@ impl LoadedSegment {
         Ok(SealedSegment::from_core(self.core))
     }
 
-    /// The segment as the active one: indexes grown to `segment.index.bytes`.
+    /// The segment as the active one: indexes grown to `segment.index.bytes` (directly, not
+    /// trimmed first).
     pub fn into_active(self, config: &LogConfig, now_ms: i64) -> Result<ActiveSegment> {
-        self.into_sealed()?.into_active(config, now_ms)
+        SealedSegment::from_core(self.core).into_active(config, now_ms)
     }
 }
 
