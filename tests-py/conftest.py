@@ -126,3 +126,225 @@ def build_cargo_example(package, example):
 def register_example():
     """Path of gregor-zk's `register` example (creates Kafka's paths and registers a broker)."""
     return build_cargo_example("gregor-zk", "register")
+
+
+# ---- Broker fixtures (owned by "broker") -------------------------------------------------------
+
+
+def build_cargo_binary(package, binary):
+    """Builds a workspace binary and returns its path (wherever CARGO_TARGET_DIR puts it)."""
+    result = subprocess.run(
+        ["cargo", "build", "-q", "-p", package, "--bin", binary, "--message-format=json"],
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    for line in result.stdout.splitlines():
+        message = json.loads(line)
+        if message.get("reason") == "compiler-artifact" and message.get("executable") and message["target"]["name"] == binary:
+            return message["executable"]
+    raise RuntimeError(f"cargo built no executable {binary}")
+
+
+@pytest.fixture(scope="session")
+def gregor_binary():
+    """Path of the `gregor` binary (kafka-server-start and the tools)."""
+    return build_cargo_binary("gregor", "gregor")
+
+
+class GregorBroker:
+    """One `gregor kafka-server-start` process on a free loopback port with its own log dir.
+    stdout is collected by a thread so tests can wait for Kafka's log lines."""
+
+    def __init__(self, binary, zookeeper, base_dir, broker_id=0, overrides=None):
+        import threading
+
+        self.binary = binary
+        self.zookeeper = zookeeper
+        self.dir = Path(base_dir) / f"broker-{broker_id}"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.broker_id = broker_id
+        self.port = free_port()
+        self.overrides = dict(overrides or {})
+        self.process = None
+        self.lines = []
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+
+    @property
+    def bootstrap(self):
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def log_dir(self):
+        return self.dir / "data"
+
+    def start(self, timeout=90):
+        import threading
+
+        props = {
+            "broker.id": str(self.broker_id),
+            "listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
+            "log.dirs": str(self.log_dir),
+            "zookeeper.connect": self.zookeeper.connect_string,
+            # The shortest session ZooKeeper grants (2 ticks): a killed broker's registration
+            # disappears quickly, so a restart does not collide with it.
+            "zookeeper.session.timeout.ms": "4000",
+            "offsets.topic.replication.factor": "1",
+            "num.partitions": "1",
+            "controlled.shutdown.retry.backoff.ms": "100",
+        }
+        props.update(self.overrides)
+        path = self.dir / "server.properties"
+        path.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
+        env = dict(os.environ, LOG_DIR=str(self.dir / "logs"))
+        self.process = subprocess.Popen(
+            [self.binary, "kafka-server-start", str(path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
+        with self._lock:
+            self.lines = []
+        process = self.process
+
+        def read():
+            for line in process.stdout:
+                with self._changed:
+                    self.lines.append(line.rstrip("\n"))
+                    self._changed.notify_all()
+            with self._changed:
+                self._changed.notify_all()
+
+        threading.Thread(target=read, daemon=True).start()
+        needle = f"[KafkaServer id={self.broker_id}] started"
+        if not self.wait_for_line(needle, timeout):
+            self.kill()
+            raise AssertionError("broker did not start:\n" + "\n".join(self.lines))
+
+    def wait_for_line(self, needle, timeout):
+        import time
+
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                if any(needle in line for line in self.lines):
+                    return True
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                if self.process.poll() is not None:
+                    # Give the reader thread a moment to drain the pipe, then decide.
+                    self._changed.wait(0.5)
+                    return any(needle in line for line in self.lines)
+                self._changed.wait(min(left, 0.5))
+
+    def terminate(self, timeout=60):
+        self.process.terminate()
+        return self.process.wait(timeout=timeout)
+
+    def kill(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def broker(gregor_binary, zookeeper, tmp_path):
+    """A started single broker (id 0) with its controller module; killed after the test."""
+    server = GregorBroker(gregor_binary, zookeeper, tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+def wait_for_leader(bootstrap, topic, partitions=1, timeout=60):
+    """Asks for `topic` (auto-creating it) until every partition has a leader."""
+    import time
+
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": bootstrap, "allow.auto.create.topics": True})
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        metadata = admin.list_topics(topic=topic, timeout=10)
+        info = metadata.topics.get(topic)
+        if info is not None and info.error is None and len(info.partitions) >= partitions and all(
+            p.leader >= 0 for p in info.partitions.values()
+        ):
+            return metadata
+        time.sleep(0.2)
+    raise AssertionError(f"no leader for {topic}")
+
+
+# ---- Multi-broker cluster fixtures (owned by "cluster") ----------------------------------------
+
+
+def start_zookeeper(base_dir):
+    """Starts a ZooKeeper on a free port under `base_dir` (for fixtures wider than one test);
+    the caller kills it."""
+    require_zookeeper()
+    last_error = None
+    for attempt in range(3):
+        server = ZooKeeper(free_port(), Path(base_dir) / f"zk-{attempt}")
+        try:
+            server.start()
+            return server
+        except subprocess.CalledProcessError as error:
+            last_error = error
+            server.kill()
+    raise RuntimeError(f"zk-start.sh failed: {last_error.stdout}{last_error.stderr}")
+
+
+class GregorCluster:
+    """A real ZooKeeper and N `gregor` brokers (ids 0..N-1) on free loopback ports, each broker
+    with its own log dir, as `scripts/cluster.sh` runs them."""
+
+    def __init__(self, binary, base_dir, brokers=3, overrides=None):
+        self.binary = binary
+        self.base_dir = Path(base_dir)
+        self.zookeeper = start_zookeeper(self.base_dir)
+        self.brokers = [
+            GregorBroker(binary, self.zookeeper, self.base_dir, broker_id=i, overrides=overrides) for i in range(brokers)
+        ]
+        try:
+            for broker in self.brokers:
+                broker.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    @property
+    def bootstrap(self):
+        """Every broker's address, comma-separated (a client's bootstrap.servers)."""
+        return ",".join(broker.bootstrap for broker in self.brokers)
+
+    @property
+    def zookeeper_connect(self):
+        return self.zookeeper.connect_string
+
+    def tool_env(self):
+        """Environment for bin/kafka-*.sh: the binary under test, tool logs in the cluster dir."""
+        return dict(os.environ, GREGOR_BIN=str(self.binary), LOG_DIR=str(self.base_dir / "tool-logs"))
+
+    def run_tool(self, script, *args, input=None, timeout=60):
+        """Runs bin/<script> with `args`; returns the CompletedProcess (text, both streams)."""
+        return subprocess.run(
+            [str(REPO_ROOT / "bin" / script), *map(str, args)],
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=self.tool_env(),
+            cwd=self.base_dir,
+        )
+
+    def stop(self):
+        for broker in self.brokers:
+            broker.kill()
+        self.zookeeper.kill()
+

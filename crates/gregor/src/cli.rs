@@ -28,9 +28,6 @@ Option               Description
 --version            Print version information and exit.
 ";
 
-/// Said wherever a user could believe a broker is running.
-pub const NOT_IMPLEMENTED: &str = "broker start-up is not implemented yet";
-
 /// A subcommand: its name (a Kafka script name without `.sh`), a summary, its entry point.
 pub struct Command {
     /// What the user types after `gregor`.
@@ -42,12 +39,67 @@ pub struct Command {
 }
 
 /// Every subcommand; `bin/<name>.sh` wrappers exec `gregor <name>`.
-pub const COMMANDS: &[Command] = &[Command {
-    name: "kafka-server-start",
-    summary: "[-daemon] server.properties [--override property=value]*  (validates the config; \
-              broker start-up is not implemented yet)",
-    run: run_server_start,
-}];
+pub const COMMANDS: &[Command] = &[
+    Command {
+        name: "kafka-server-start",
+        summary: "[-daemon] server.properties [--override property=value]*  (runs a broker)",
+        run: run_server_start,
+    },
+    Command {
+        name: "kafka-topics",
+        summary: "(--zookeeper zk | --bootstrap-server broker) --create|--list|--describe|--alter|--delete ...",
+        run: run_kafka_topics,
+    },
+    Command {
+        name: "kafka-console-producer",
+        summary: "--broker-list broker --topic t [--property parse.key=true] ...",
+        run: run_console_producer,
+    },
+    Command {
+        name: "kafka-console-consumer",
+        summary: "--bootstrap-server broker --topic t [--from-beginning] [--partition p --offset o] ...",
+        run: run_console_consumer,
+    },
+    Command {
+        name: "kafka-dump-log",
+        summary: "--files f1,f2 [--print-data-log] [--deep-iteration] ...",
+        run: run_dump_log,
+    },
+    Command {
+        name: "kafka-producer-perf-test",
+        summary: "--topic t --num-records n (--record-size s | --payload-file f) --throughput r --producer-props k=v ...",
+        run: run_producer_perf_test,
+    },
+    Command {
+        name: "kafka-consumer-perf-test",
+        summary: "--broker-list broker --topic t --messages n ...",
+        run: run_consumer_perf_test,
+    },
+];
+
+/// Kafka's tools log WARN and above to stderr (their `tools-log4j.properties`); each tool
+/// subcommand installs that logger, then runs the tool from `gregor-tools`.
+macro_rules! tool_command {
+    ($name:ident, $main:path) => {
+        fn $name(args: &[String]) -> i32 {
+            logging::init_tools();
+            $main(args)
+        }
+    };
+}
+
+tool_command!(run_kafka_topics, gregor_tools::kafka_topics_stdio);
+tool_command!(run_console_producer, gregor_tools::console_producer_main);
+tool_command!(run_console_consumer, gregor_tools::console_consumer_main);
+tool_command!(run_dump_log, gregor_tools::dump_log_main);
+tool_command!(
+    run_producer_perf_test,
+    gregor_tools::producer_perf_test_main
+);
+tool_command!(
+    run_consumer_perf_test,
+    gregor_tools::consumer_perf_test_main
+);
 
 /// Usage of the binary itself.
 pub fn gregor_usage() -> String {
@@ -55,7 +107,6 @@ pub fn gregor_usage() -> String {
     for command in COMMANDS {
         text.push_str(&format!("  {} {}\n", command.name, command.summary));
     }
-    text.push_str(&format!("\nNote: {NOT_IMPLEMENTED}; kafka-server-start loads and validates server.properties, logs the KafkaConfig values and exits with status 1.\n"));
     text.push_str(
         "\nEnvironment: LOG_DIR (log files, default <install>/logs), GREGOR_LOG (levels, e.g. \
          `info,kafka.controller=debug`), GREGOR_HOME (install directory).\n",
@@ -195,14 +246,13 @@ fn fatal(exception: &str) -> i32 {
     1
 }
 
-/// `gregor kafka-server-start`: load and validate the configuration, log it, then stop,
-/// because the broker itself is not wired yet.
+/// `gregor kafka-server-start`: load and validate the configuration, log it, run the broker
+/// until SIGTERM/SIGINT.
 pub fn run_server_start(args: &[String]) -> i32 {
     let (properties, overrides) = match parse_server_start_args(args) {
         Ok(ServerStart::Usage) => {
             eprintln!("{SERVER_START_USAGE}");
             eprint!("{SERVER_START_OPTIONS}");
-            eprintln!("\nNote: {NOT_IMPLEMENTED}; this validates the configuration and exits with status 1.");
             return 1;
         }
         Ok(ServerStart::Version) => {
@@ -236,13 +286,7 @@ pub fn run_server_start(args: &[String]) -> i32 {
     for key in config.unknown_keys() {
         log::warn!(target: "kafka.server.KafkaConfig", "{}", KafkaConfig::unknown_key_warning(key));
     }
-    log::error!(target: MAIN_LOGGER, "Gregor: {NOT_IMPLEMENTED}; the configuration is valid, exiting");
-    log::logger().flush();
-    eprintln!(
-        "gregor: {NOT_IMPLEMENTED} (configuration {} is valid)",
-        properties.display()
-    );
-    1
+    crate::broker::run(config)
 }
 
 fn init_server_logging() {
@@ -331,7 +375,8 @@ mod tests {
         assert!(find_command("kafka-server-start").is_some());
         assert!(find_command("kafka-server-start.sh").is_some());
         assert!(find_command("/opt/gregor/bin/kafka-server-start").is_some());
-        assert!(find_command("kafka-topics").is_none());
-        assert!(gregor_usage().contains(NOT_IMPLEMENTED));
+        assert!(find_command("kafka-topics").is_some());
+        assert!(find_command("kafka-no-such-tool").is_none());
+        assert!(gregor_usage().contains("kafka-server-start"));
     }
 }
