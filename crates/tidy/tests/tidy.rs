@@ -22,7 +22,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     (
         "gregor-tools",
-        &["gregor-protocol", "gregor-client", "gregor-zk", "gregor-log"],
+        &[
+            "gregor-protocol",
+            "gregor-client",
+            "gregor-zk",
+            "gregor-log",
+        ],
     ),
     ("gregor-tidy", &[]),
 ];
@@ -50,7 +55,10 @@ fn crates_import_only_in_the_design_direction() {
             .map(|(_, deps)| *deps);
         let Some(allowed) = allowed else {
             // The broker crate sits on top of everything; new crates must be added above.
-            assert_eq!(name, "gregor", "crate {name} has no entry in tidy's ALLOWED table");
+            assert_eq!(
+                name, "gregor",
+                "crate {name} has no entry in tidy's ALLOWED table"
+            );
             continue;
         };
         for dep in internal_dependencies(&manifest) {
@@ -61,7 +69,10 @@ fn crates_import_only_in_the_design_direction() {
         }
         checked += 1;
     }
-    assert!(checked >= 3, "expected to check the workspace crates, checked {checked}");
+    assert!(
+        checked >= 3,
+        "expected to check the workspace crates, checked {checked}"
+    );
 }
 
 #[test]
@@ -69,12 +80,21 @@ fn source_files_stay_small() {
     let root = workspace_root().join("crates");
     let mut too_long = Vec::new();
     let files = rust_files(&root);
-    assert!(!files.is_empty(), "no Rust files found under {}", root.display());
+    assert!(
+        !files.is_empty(),
+        "no Rust files found under {}",
+        root.display()
+    );
     for file in files {
-        let lines = fs::read_to_string(&file).map(|t| t.lines().count()).unwrap_or(0);
+        let lines = fs::read_to_string(&file)
+            .map(|t| t.lines().count())
+            .unwrap_or(0);
         if lines > MAX_FILE_LINES {
             too_long.push(format!("{} ({lines} lines)", file.display()));
         }
     }
-    assert!(too_long.is_empty(), "files over {MAX_FILE_LINES} lines: {too_long:?}");
+    assert!(
+        too_long.is_empty(),
+        "files over {MAX_FILE_LINES} lines: {too_long:?}"
+    );
 }
