@@ -78,9 +78,12 @@ pub async fn startup(config: KafkaConfig) -> Result<KafkaServer, BrokerError> {
         Arc::new(KafkaApis::new(Arc::clone(&context))),
     )
     .await?;
+    // Bound now so the registration can advertise the real ports, but not served until the end
+    // of start-up, as Kafka 2.4 starts its data-plane processors last: clients (and the
+    // controller's channel to this broker) wait in the listen backlog instead of reading a
+    // half-started broker's empty metadata.
     let bound_listeners = server.local_addrs();
     let network = server.handle();
-    let network_task = tokio::spawn(server.run());
 
     let info = broker_info(&config, broker_id, &bound_listeners);
     let broker_epoch = zk.register_broker(&info).await?;
@@ -116,6 +119,7 @@ pub async fn startup(config: KafkaConfig) -> Result<KafkaServer, BrokerError> {
             changes,
         )));
     }
+    let network_task = tokio::spawn(server.run());
     log::info!(target: SERVER_LOGGER, "[KafkaServer id={broker_id}] started");
     Ok(KafkaServer {
         broker_id,
