@@ -83,7 +83,7 @@ def test_start_status_restart_and_stop(script_env):
     assert f"registered in ZooKeeper (/brokers/ids): {members}" in started.stdout, started.stdout
     assert re.search(r"^  controller: broker [012]$", started.stdout, re.M), started.stdout
     assert (
-        f"kafka-topics.sh --zookeeper 127.0.0.1:{zk_port} --create --replication-factor 1 --partitions 2 --topic first"
+        f"kafka-topics.sh --zookeeper 127.0.0.1:{zk_port} --create --replication-factor 3 --partitions 2 --topic first"
         in started.stdout
     )
     assert f"kafka-console-producer.sh --broker-list 127.0.0.1:{base_port} --topic first" in started.stdout
