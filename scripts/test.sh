@@ -25,6 +25,14 @@ if ! bash scripts/install-deps.sh; then
     exit 1
 fi
 
+step "Rust toolchain (scripts/cluster/ensure-rust.sh)"
+if ! cargo_path=$(bash scripts/cluster/ensure-rust.sh | tail -n 1); then
+    echo "no Rust toolchain and none could be installed" >&2
+    exit 1
+fi
+PATH="$(dirname "$cargo_path"):$PATH"
+export PATH
+
 step "cargo fmt --check"
 cargo fmt --all -- --check || failed+=("cargo fmt")
 

@@ -9,6 +9,7 @@
 //! LeaderAndIsr/UpdateMetadata to all brokers, itself included, over TCP). Shutdown reverses
 //! it after a controlled shutdown.
 
+mod config_changes;
 mod controlled_shutdown;
 mod error;
 mod isr;
@@ -48,7 +49,8 @@ pub struct KafkaServer {
     network: ServerHandle,
     /// The network server's task.
     network_task: JoinHandle<()>,
-    /// Periodic tasks of the broker (HW checkpoint, session watcher), aborted on shutdown.
+    /// Periodic tasks of the broker (HW checkpoint, session watcher, config-change watcher),
+    /// aborted on shutdown.
     tasks: Vec<JoinHandle<()>>,
 }
 

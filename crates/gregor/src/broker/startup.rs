@@ -12,8 +12,8 @@ use gregor_log::LogConfig;
 use gregor_network::{ListenerConfig, NetworkConfig, Server};
 use gregor_zk::{EntityConfig, KafkaZkClient};
 
-use super::isr;
 use super::registration::{broker_info, watch_session};
+use super::{config_changes, isr};
 use super::{BrokerError, KafkaServer, SERVER_LOGGER};
 use crate::cluster::MetadataCache;
 use crate::config::KafkaConfig;
@@ -113,6 +113,8 @@ pub async fn startup(config: KafkaConfig) -> Result<KafkaServer, BrokerError> {
             info,
         )),
     ];
+    // Kafka starts its DynamicConfigManager last, once the broker is registered.
+    tasks.push(config_changes::spawn(Arc::clone(&context)));
     if let Some(changes) = replica_manager.take_isr_change_receiver() {
         tasks.push(tokio::spawn(isr::write_isr_changes(
             Arc::clone(&context),
