@@ -266,6 +266,7 @@ impl Log {
         if self.active.size_bytes() == 0 && self.active.base_offset() == new_base {
             return Ok(());
         }
+        let started = std::time::Instant::now();
         // Every fallible step comes before the swap, so a failure leaves the log as it was.
         self.active.prepare_seal()?;
         let fresh = ActiveSegment::create(&self.dir, new_base, &self.config, now_ms)?;
@@ -274,9 +275,10 @@ impl Log {
         self.refresh_sealed_views();
         self.publish();
         log::info!(
-            "[Log partition={}, dir={}] Rolled new log segment at offset {new_base}",
+            "[Log partition={}, dir={}] Rolled new log segment at offset {new_base} in {} ms.",
             self.name,
-            self.dir.display()
+            self.dir.display(),
+            started.elapsed().as_millis()
         );
         // Kafka flushes the previous segment right after a roll and then moves the recovery
         // point; it is done here synchronously (page cache writeback has usually done most).
