@@ -6,8 +6,9 @@
 //! broker id, load the logs, start the network server and the replica manager, register
 //! `/brokers/ids/<id>`, write `meta.properties`, and log `[KafkaServer id=N] started`.
 //! Then the controller module starts (every broker runs one; the elected one sends
-//! LeaderAndIsr/UpdateMetadata to all brokers, itself included, over TCP). Shutdown reverses
-//! it after a controlled shutdown.
+//! LeaderAndIsr/UpdateMetadata to all brokers, itself included, over TCP), then the watcher of
+//! `/config/changes` (Kafka's `DynamicConfigManager`, `config_changes`). Shutdown reverses it
+//! after a controlled shutdown.
 
 mod config_changes;
 mod controlled_shutdown;
