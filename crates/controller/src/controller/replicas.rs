@@ -226,10 +226,11 @@ impl KafkaController {
     }
 
     /// Start-up: replicas on live brokers → Online (LeaderAndIsr to each), others →
-    /// DeletionIneligible.
+    /// DeletionIneligible, then Offline (out of the ISRs).
     pub(super) async fn replica_state_machine_startup(&mut self) -> Outcome {
         let all = self.ctx.replicas_of(&self.ctx.all_partitions());
         let mut online = Vec::new();
+        let mut offline = Vec::new();
         for replica in all {
             if self
                 .ctx
@@ -242,10 +243,17 @@ impl KafkaController {
             } else {
                 self.ctx
                     .replica_states
-                    .insert(replica, ReplicaState::DeletionIneligible);
+                    .insert(replica.clone(), ReplicaState::DeletionIneligible);
+                offline.push(replica);
             }
         }
         self.handle_replica_state_changes(&online, ReplicaState::Online)
+            .await?;
+        // A broker that died with the previous controller is in the assignments but not in
+        // /brokers/ids: nobody else will take its replicas out of the ISRs (Kafka's
+        // `startup` moves them to OfflineReplica, which shrinks the ISRs in ZooKeeper and
+        // sets leader -1 where it led, for the partition state machine to elect).
+        self.handle_replica_state_changes(&offline, ReplicaState::Offline)
             .await
     }
 }

@@ -107,6 +107,9 @@ impl ReplicaManager {
             }
         };
         let becomes_leader = change.state.leader == self.broker_id;
+        if change.state.leader < 0 {
+            return self.keep_role_without_leader(&tp, log, &change.state);
+        }
         self.stop_fetcher(&tp);
         if becomes_leader {
             // The leader epoch cache starts the new epoch at the current log end offset.
@@ -150,6 +153,33 @@ impl ReplicaManager {
         }
         let role = if becomes_leader { "leader" } else { "follower" };
         log::info!(target: "state.change.logger", "[Broker id={}] Became {role} for partition {tp} with leader epoch {} and ISR {:?}", self.broker_id, change.state.leader_epoch, change.state.isr);
+        ErrorCode::None
+    }
+
+    /// Kafka's `makeFollowers` when the new leader is not alive (the controller took the old
+    /// leader out of the ISR and has not elected yet): only the log is created. The role, the
+    /// leader epoch and the log stay as they are — truncating to the high watermark here
+    /// would drop acknowledged records from the replica about to be elected.
+    fn keep_role_without_leader(
+        &self,
+        tp: &TopicPartition,
+        log: gregor_log::manager::SharedLog,
+        state: &PartitionState,
+    ) -> ErrorCode {
+        if self.partition(tp).is_none() {
+            let hw = self
+                .checkpointed_high_watermarks
+                .lock()
+                .get(tp)
+                .copied()
+                .unwrap_or(0);
+            let partition = Partition::new(tp.clone(), self.broker_id, log, state.clone(), hw);
+            self.partitions
+                .write()
+                .entry(tp.clone())
+                .or_insert_with(|| Arc::new(partition));
+        }
+        log::info!(target: "state.change.logger", "[Broker id={}] Partition {tp} has no live leader (leader epoch {}); keeping its current state and log", self.broker_id, state.leader_epoch);
         ErrorCode::None
     }
 
@@ -250,6 +280,47 @@ pub(crate) mod tests {
         };
         let outcome = rm.become_leader_or_follower(0, 5, vec![not_a_replica], &none, 0);
         assert_eq!(errors(&outcome), vec![ErrorCode::UnknownTopicOrPartition]);
+    }
+
+    #[test]
+    fn a_state_without_live_leader_keeps_the_followers_log_for_the_election() {
+        let dir = tempfile::tempdir().unwrap();
+        let rm = manager(dir.path());
+        let none = TopicOverrides::new();
+        let follow = |leader: i32, leader_epoch: i32| PartitionStateChange {
+            state: PartitionState {
+                leader,
+                leader_epoch,
+                isr: vec![1, 2],
+                ..change(leader_epoch, vec![1, 2]).state
+            },
+            ..change(leader_epoch, vec![1, 2])
+        };
+        rm.become_leader_or_follower(0, 1, vec![follow(2, 0)], &none, 0);
+        let tp = TopicPartition::new("t", 0);
+        let partition = rm.partition(&tp).unwrap();
+        let records = gregor_protocol::records::RecordBatchBuilder::new()
+            .append(0, None, Some(b"acked"), &[])
+            .build()
+            .unwrap();
+        partition
+            .log()
+            .lock()
+            .append_as_follower(&records, 0)
+            .unwrap();
+        assert_eq!(partition.high_watermark(), 0, "leader's HW not fetched yet");
+        // The controller takes dead leader 2 out of the ISR before electing broker 1.
+        let no_leader = rm.become_leader_or_follower(0, 1, vec![follow(-1, 1)], &none, 0);
+        assert_eq!(errors(&no_leader), vec![ErrorCode::None]);
+        assert_eq!(partition.log().lock().log_end_offset(), 1, "not truncated");
+        assert_eq!(
+            partition.leader_epoch(),
+            0,
+            "state kept until a leader exists"
+        );
+        rm.become_leader_or_follower(0, 1, vec![follow(1, 2)], &none, 0);
+        assert!(partition.is_leader());
+        assert_eq!(partition.log().lock().log_end_offset(), 1);
     }
 
     #[test]
