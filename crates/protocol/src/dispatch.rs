@@ -12,6 +12,19 @@ use crate::message::Message;
 use crate::messages::*;
 use crate::primitives::{Decoder, Encoder};
 
+/// A request body type whose response type is known: generated for every implemented API from
+/// the one table below, so clients can write `send(MetadataRequest { .. })` and get a
+/// `MetadataResponse` back.
+pub trait ApiRequest: Into<RequestBody> {
+    /// The response body type of this API.
+    type Response;
+    /// The API key.
+    const API_KEY: ApiKey;
+
+    /// The typed response out of a decoded body, `None` if it belongs to another API.
+    fn response_from(body: ResponseBody) -> Option<Self::Response>;
+}
+
 macro_rules! dispatch {
     ($($api:ident($request:ident, $response:ident)),* $(,)?) => {
         /// A decoded request body, one variant per implemented API.
@@ -83,6 +96,17 @@ macro_rules! dispatch {
             }
             impl From<$response> for ResponseBody {
                 fn from(body: $response) -> Self { Self::$api(body) }
+            }
+            impl ApiRequest for $request {
+                type Response = $response;
+                const API_KEY: ApiKey = ApiKey::$api;
+
+                fn response_from(body: ResponseBody) -> Option<$response> {
+                    match body {
+                        ResponseBody::$api(response) => Some(response),
+                        _ => None,
+                    }
+                }
             }
         )*
     };

@@ -22,8 +22,8 @@ pub mod records;
 
 pub use api_key::{request_header_version, response_header_version, ApiKey};
 pub use dispatch::{
-    decode_request, decode_response, encode_request, encode_response, is_implemented, RequestBody,
-    ResponseBody,
+    decode_request, decode_response, encode_request, encode_response, is_implemented, ApiRequest,
+    RequestBody, ResponseBody,
 };
 pub use error::{DecodeError, EncodeError};
 pub use error_code::ErrorCode;
