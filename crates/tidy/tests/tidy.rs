@@ -29,6 +29,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "gregor-log",
         ],
     ),
+    ("gregor-coordinator", &["gregor-protocol"]),
     ("gregor-tidy", &[]),
 ];
 

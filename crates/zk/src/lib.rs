@@ -28,6 +28,7 @@
 pub mod admin;
 pub mod client;
 pub mod connect_string;
+pub mod consumer_offsets;
 pub mod controller_election;
 pub mod error;
 pub mod paths;

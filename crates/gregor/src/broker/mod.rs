@@ -86,6 +86,7 @@ impl KafkaServer {
         if let Err(e) = (&mut self.network_task).await {
             log::warn!(target: SERVER_LOGGER, "Network server task ended abnormally: {e}");
         }
+        self.context.group_coordinator.shutdown();
         self.context.replica_manager.shutdown();
         if let Some(tasks) = self.log_tasks.take() {
             tasks.stop();

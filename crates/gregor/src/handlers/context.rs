@@ -4,11 +4,13 @@
 use std::sync::Arc;
 
 use gregor_controller::ControllerHandle;
+use gregor_coordinator::{GroupConfig, GroupCoordinator};
 use gregor_zk::KafkaZkClient;
 use parking_lot::RwLock;
 
 use crate::cluster::MetadataCache;
 use crate::config::KafkaConfig;
+use crate::replica::offsets_log::ReplicaOffsetsLog;
 use crate::replica::ReplicaManager;
 
 /// Shared state of the request handlers.
@@ -23,6 +25,8 @@ pub struct BrokerContext {
     pub replica_manager: Arc<ReplicaManager>,
     /// The controller's view of the cluster.
     pub metadata_cache: Arc<MetadataCache>,
+    /// Consumer groups and committed offsets of the `__consumer_offsets` partitions led here.
+    pub group_coordinator: GroupCoordinator,
     /// The ZooKeeper session; the broker swaps in a new one after session expiry and takes it
     /// out at shutdown (the session closes when its last handle is dropped).
     zk: RwLock<Option<KafkaZkClient>>,
@@ -40,7 +44,8 @@ impl std::fmt::Debug for BrokerContext {
 }
 
 impl BrokerContext {
-    /// A context over a connected ZooKeeper session.
+    /// A context over a connected ZooKeeper session. Starts the group coordinator, so it must
+    /// be called inside the tokio runtime.
     pub fn new(
         broker_id: i32,
         cluster_id: String,
@@ -48,10 +53,17 @@ impl BrokerContext {
         replica_manager: Arc<ReplicaManager>,
         zk: KafkaZkClient,
     ) -> BrokerContext {
+        let offsets_log = ReplicaOffsetsLog {
+            replica_manager: Arc::clone(&replica_manager),
+            commit_timeout_ms: config.offset_commit_timeout_ms,
+        };
+        let group_coordinator =
+            GroupCoordinator::start(group_config(broker_id, &config), Arc::new(offsets_log));
         BrokerContext {
             broker_id,
             cluster_id,
             config,
+            group_coordinator,
             metadata_cache: Arc::clone(replica_manager.metadata_cache()),
             replica_manager,
             zk: RwLock::new(Some(zk)),
@@ -87,6 +99,23 @@ impl BrokerContext {
     /// Takes the session out, for closing it at shutdown.
     pub fn take_zk(&self) -> Option<KafkaZkClient> {
         self.zk.write().take()
+    }
+}
+
+/// The coordinator's settings from `server.properties`.
+fn group_config(broker_id: i32, config: &KafkaConfig) -> GroupConfig {
+    GroupConfig {
+        broker_id,
+        offsets_topic_partitions: config.offsets_topic_partitions,
+        min_session_timeout_ms: config.group_min_session_timeout_ms,
+        max_session_timeout_ms: config.group_max_session_timeout_ms,
+        initial_rebalance_delay_ms: config.group_initial_rebalance_delay_ms,
+        max_group_size: config.group_max_size,
+        offset_metadata_max_bytes: config.offset_metadata_max_size,
+        offsets_retention_ms: i64::from(config.offsets_retention_minutes) * 60_000,
+        offsets_retention_check_interval_ms: config.offsets_retention_check_interval_ms,
+        load_buffer_size: usize::try_from(config.offsets_load_buffer_size).unwrap_or(5 << 20),
+        ..GroupConfig::default()
     }
 }
 

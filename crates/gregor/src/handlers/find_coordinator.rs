@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use super::auto_create::{create_topic, offsets_topic_config};
 use super::{respond, BrokerContext};
+use gregor_coordinator::GROUP_METADATA_TOPIC;
 use gregor_network::{Outcome, RequestContext};
 use gregor_protocol::{
     ErrorCode, FindCoordinatorRequest, FindCoordinatorResponse, RequestHeader, ResponseBody,
@@ -16,9 +17,6 @@ use gregor_protocol::{
 
 /// Served versions.
 pub const VERSIONS: RangeInclusive<i16> = 0..=3;
-
-/// The group metadata topic.
-const GROUP_METADATA_TOPIC: &str = "__consumer_offsets";
 
 /// Finds the coordinator.
 pub async fn handle(
@@ -80,7 +78,7 @@ async fn group_coordinator(
         }
         return Err(ErrorCode::CoordinatorNotAvailable);
     }
-    let partition = partition_for(group, broker.config.offsets_topic_partitions);
+    let partition = broker.group_coordinator.partition_for(group);
     let state = cache
         .partition(GROUP_METADATA_TOPIC, partition)
         .ok_or(ErrorCode::CoordinatorNotAvailable)?;
@@ -91,37 +89,4 @@ async fn group_coordinator(
         .endpoint(listener)
         .ok_or(ErrorCode::CoordinatorNotAvailable)?;
     Ok((leader.id, endpoint.host.clone(), endpoint.port))
-}
-
-/// Kafka's `partitionFor(groupId)`: `Utils.abs(groupId.hashCode) % partitions`.
-pub fn partition_for(group: &str, partitions: i32) -> i32 {
-    let hash = java_string_hash(group);
-    let abs = if hash == i32::MIN { 0 } else { hash.abs() };
-    abs % partitions.max(1)
-}
-
-/// Java's `String.hashCode` over UTF-16 code units.
-pub fn java_string_hash(s: &str) -> i32 {
-    s.encode_utf16().fold(0i32, |h, unit| {
-        h.wrapping_mul(31).wrapping_add(i32::from(unit))
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn java_hash_matches_known_values() {
-        assert_eq!(java_string_hash(""), 0);
-        assert_eq!(java_string_hash("hello"), 99_162_322);
-        // "polygenelubricants".hashCode() == Integer.MIN_VALUE in Java.
-        assert_eq!(java_string_hash("polygenelubricants"), i32::MIN);
-        assert_eq!(partition_for("polygenelubricants", 50), 0);
-    }
-
-    #[test]
-    fn group_partition_is_in_range() {
-        assert_eq!(partition_for("hello", 50), 99_162_322 % 50);
-    }
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::ops::RangeInclusive;
 use std::sync::Arc;
 
+use gregor_coordinator::GROUP_METADATA_TOPIC;
 use gregor_network::{Outcome, RequestContext};
 use gregor_protocol::{
     ErrorCode, LeaderAndIsrPartitionError, LeaderAndIsrPartitionState, LeaderAndIsrRequest,
@@ -40,6 +41,11 @@ pub async fn handle(
         return respond(response(ErrorCode::StaleBrokerEpoch, Vec::new()));
     }
     let overrides = read_topic_overrides(broker, &changes).await;
+    let changed: Vec<(i32, i32, i32)> = changes
+        .iter()
+        .filter(|c| c.topic == GROUP_METADATA_TOPIC)
+        .map(|c| (c.partition, c.state.leader, c.state.leader_epoch))
+        .collect();
     let outcome = broker.replica_manager.become_leader_or_follower(
         request.controller_id,
         request.controller_epoch,
@@ -48,6 +54,9 @@ pub async fn handle(
         now_ms(),
     );
     start_fetchers(broker, &request, &outcome.followers);
+    if outcome.error == ErrorCode::None {
+        move_group_coordination(broker, &changed, &outcome.partition_errors);
+    }
     let errors = outcome
         .partition_errors
         .into_iter()
@@ -61,6 +70,28 @@ pub async fn handle(
         )
         .collect();
     respond(response(outcome.error, errors))
+}
+
+/// Kafka's `onLeadershipChange` for `__consumer_offsets`: partitions led here now are loaded
+/// by the group coordinator, the others it stops serving.
+fn move_group_coordination(
+    broker: &BrokerContext,
+    changed: &[(i32, i32, i32)],
+    errors: &[(String, i32, ErrorCode)],
+) {
+    for &(partition, leader, leader_epoch) in changed {
+        let failed = errors.iter().any(|(topic, p, error)| {
+            topic == GROUP_METADATA_TOPIC && *p == partition && *error != ErrorCode::None
+        });
+        if failed {
+            continue;
+        }
+        if leader == broker.broker_id {
+            broker.group_coordinator.on_elected(partition, leader_epoch);
+        } else {
+            broker.group_coordinator.on_resigned(partition);
+        }
+    }
 }
 
 /// Starts a fetcher for every partition we follow, towards its leader's inter-broker

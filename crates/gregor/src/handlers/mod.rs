@@ -15,17 +15,26 @@ pub mod context;
 pub mod controlled_shutdown;
 pub mod create_partitions;
 pub mod create_topics;
+pub mod delete_groups;
 pub mod delete_records;
 pub mod delete_topics;
 pub mod describe_configs;
+pub mod describe_groups;
 pub mod fetch;
 pub mod find_coordinator;
+pub mod heartbeat;
 pub mod init_producer_id;
+pub mod join_group;
 pub mod leader_and_isr;
+pub mod leave_group;
+pub mod list_groups;
 pub mod list_offsets;
 pub mod metadata;
+pub mod offset_commit;
+pub mod offset_fetch;
 pub mod produce;
 pub mod stop_replica;
+pub mod sync_group;
 pub mod update_metadata;
 
 use std::ops::RangeInclusive;
@@ -81,7 +90,15 @@ registry! {
     StopReplica => stop_replica,
     UpdateMetadata => update_metadata,
     ControlledShutdown => controlled_shutdown,
+    OffsetCommit => offset_commit,
+    OffsetFetch => offset_fetch,
     FindCoordinator => find_coordinator,
+    JoinGroup => join_group,
+    Heartbeat => heartbeat,
+    LeaveGroup => leave_group,
+    SyncGroup => sync_group,
+    DescribeGroups => describe_groups,
+    ListGroups => list_groups,
     ApiVersions => api_versions,
     CreateTopics => create_topics,
     DeleteTopics => delete_topics,
@@ -90,6 +107,7 @@ registry! {
     DescribeConfigs => describe_configs,
     AlterConfigs => alter_configs,
     CreatePartitions => create_partitions,
+    DeleteGroups => delete_groups,
 }
 
 /// The broker's [`Service`]: routes each decoded request to its handler.
@@ -138,7 +156,10 @@ mod tests {
 
     #[test]
     fn unserved_apis_are_not_advertised() {
-        assert!(supported_versions(ApiKey::JoinGroup).is_none());
+        assert!(supported_versions(ApiKey::OffsetForLeaderEpoch).is_none());
+        assert!(supported_versions(ApiKey::SaslHandshake).is_none());
+        assert_eq!(supported_versions(ApiKey::JoinGroup), Some(0..=6));
+        assert_eq!(supported_versions(ApiKey::OffsetCommit), Some(0..=8));
         assert_eq!(supported_versions(ApiKey::Produce), Some(0..=8));
         assert_eq!(supported_versions(ApiKey::Fetch), Some(0..=11));
     }

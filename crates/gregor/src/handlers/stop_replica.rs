@@ -4,6 +4,7 @@
 use std::ops::RangeInclusive;
 use std::sync::Arc;
 
+use gregor_coordinator::GROUP_METADATA_TOPIC;
 use gregor_network::{Outcome, RequestContext};
 use gregor_protocol::{
     ErrorCode, RequestHeader, ResponseBody, StopReplicaPartitionError, StopReplicaRequest,
@@ -39,6 +40,11 @@ pub async fn handle(
                 .map(move |p| (t.name.clone(), *p))
         }))
         .collect();
+    for (topic, partition) in &partitions {
+        if topic == GROUP_METADATA_TOPIC {
+            broker.group_coordinator.on_resigned(*partition);
+        }
+    }
     let outcome = broker.replica_manager.stop_replicas(
         request.controller_epoch,
         request.delete_partitions,

@@ -12,6 +12,7 @@ pub mod append;
 pub mod error;
 pub mod fetch_session;
 pub mod fetcher;
+pub mod offsets_log;
 pub mod purgatory;
 pub mod read;
 mod state_change;
