@@ -494,9 +494,10 @@ fn prepare_rebalance(inner: &Arc<Inner>, group: &mut Group, reason: &str) {
     log::info!(target: COORDINATOR_LOG, "{}Preparing to rebalance group {} in state PreparingRebalance with old generation {} ({GROUP_METADATA_TOPIC}-{}) (reason: {reason})", inner.prefix(), group.id, group.generation, group.partition);
     let timeout = i64::from(group.rebalance_timeout_ms().max(0));
     let delay = i64::from(inner.config.initial_rebalance_delay_ms.max(0));
-    let inner = Arc::clone(inner);
+    let task_inner = Arc::clone(inner);
     let (id, rebalance) = (group.id.clone(), group.rebalance_id);
     tokio::spawn(async move {
+        let inner = task_inner;
         if initial {
             let mut wait = delay;
             let mut remaining = (timeout - delay).max(0);
@@ -523,6 +524,7 @@ fn prepare_rebalance(inner: &Arc<Inner>, group: &mut Group, reason: &str) {
             complete_join(&inner, group);
         }
     });
+    maybe_complete_join(inner, group);
 }
 
 /// The group if it is still in the rebalance `rebalance`.
@@ -579,8 +581,14 @@ fn complete_join(inner: &Arc<Inner>, group: &mut Group) {
             if let Some(join) = member.awaiting_join.take() {
                 let _ = join.send(result);
             }
-            member.is_new = false;
             member.deadline_ms = now + i64::from(member.session_timeout_ms);
+            if member.is_new {
+                // Its timer sleeps until the long new-member deadline: start one for the session.
+                member.is_new = false;
+                member.timer_id = inner.next_id();
+                let timer = member.timer_id;
+                schedule_member_expiry(inner, &group.id, &id, timer);
+            }
         }
     }
 }
