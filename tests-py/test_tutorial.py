@@ -270,10 +270,6 @@ def read_every_partition(cluster, seek=True):
     return received
 
 
-@pytest.mark.xfail(
-    reason="consumer groups (JoinGroup/SyncGroup/Heartbeat/OffsetCommit) come with the consumer-group issue",
-    strict=False,
-)
 def test_confluent_consumer_subscribe_in_a_group(session, snippet_deliveries):
     """The snippet's high-level consumer: subscribe(['first']) in group mygroup."""
     from confluent_kafka import Consumer

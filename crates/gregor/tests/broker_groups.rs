@@ -127,11 +127,11 @@ async fn heartbeat(
         .error_code
 }
 
+/// OffsetCommit of one partition as (generation, member).
 async fn commit(
     connection: &BrokerConnection,
     group: &str,
-    generation: i32,
-    member: &str,
+    (generation, member): (i32, &str),
     topic: &str,
     partition: i32,
     offset: i64,
@@ -272,7 +272,7 @@ fn a_member_joins_syncs_commits_leaves_and_the_group_is_deleted() {
         );
 
         assert_eq!(
-            commit(&c, "life", 1, &me, "events", 0, 42, "meta").await,
+            commit(&c, "life", (1, &me), "events", 0, 42, "meta").await,
             ErrorCode::None
         );
         let fetched = fetch_offsets(&c, "life", "events", &[0]).await;
@@ -392,23 +392,23 @@ fn bad_group_requests_get_kafkas_error_codes() {
             ErrorCode::IllegalGeneration
         );
         assert_eq!(
-            commit(&c, "bad", 2, &me, "events", 0, 1, "").await,
+            commit(&c, "bad", (2, &me), "events", 0, 1, "").await,
             ErrorCode::IllegalGeneration
         );
         assert_eq!(
-            commit(&c, "bad", 1, "ghost", "events", 0, 1, "").await,
+            commit(&c, "bad", (1, "ghost"), "events", 0, 1, "").await,
             ErrorCode::UnknownMemberId
         );
         assert_eq!(
-            commit(&c, "bad", 1, &me, "no-such-topic", 0, 1, "").await,
+            commit(&c, "bad", (1, &me), "no-such-topic", 0, 1, "").await,
             ErrorCode::UnknownTopicOrPartition
         );
         assert_eq!(
-            commit(&c, "bad", 1, &me, "events", 7, 1, "").await,
+            commit(&c, "bad", (1, &me), "events", 7, 1, "").await,
             ErrorCode::UnknownTopicOrPartition
         );
         assert_eq!(
-            commit(&c, "bad", 1, &me, "events", 0, 1, &"x".repeat(4097)).await,
+            commit(&c, "bad", (1, &me), "events", 0, 1, &"x".repeat(4097)).await,
             ErrorCode::OffsetMetadataTooLarge
         );
 
@@ -432,7 +432,7 @@ fn bad_group_requests_get_kafkas_error_codes() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         assert_eq!(
-            commit(&c, "bad", 1, &me, "events", 0, 5, "").await,
+            commit(&c, "bad", (1, &me), "events", 0, 5, "").await,
             ErrorCode::None
         );
         assert_eq!(
@@ -452,16 +452,16 @@ fn bad_group_requests_get_kafkas_error_codes() {
 
         // Standalone commits (generation -1) go to groups without members.
         assert_eq!(
-            commit(&c, "standalone", -1, "", "events", 0, 9, "").await,
+            commit(&c, "standalone", (-1, ""), "events", 0, 9, "").await,
             ErrorCode::None
         );
         assert_eq!(
-            commit(&c, "never-seen", 3, "", "events", 0, 9, "").await,
+            commit(&c, "never-seen", (3, ""), "events", 0, 9, "").await,
             ErrorCode::IllegalGeneration
         );
         let long_id = "g".repeat(32_767);
         assert_eq!(
-            commit(&c, &long_id, -1, "", "events", 0, 3, "").await,
+            commit(&c, &long_id, (-1, ""), "events", 0, 3, "").await,
             ErrorCode::None
         );
         let fetched = fetch_offsets(&c, &long_id, "events", &[0]).await;
@@ -545,11 +545,11 @@ fn committed_offsets_and_groups_survive_sigterm_and_kill_9() {
         let a = join_as_new_member(&c, "durable", 10_000).await;
         sync(&c, "durable", 1, &a.member_id, &[(&a.member_id, b"x")]).await;
         assert_eq!(
-            commit(&c, "durable", 1, &a.member_id, "events", 0, 17, "m").await,
+            commit(&c, "durable", (1, &a.member_id), "events", 0, 17, "m").await,
             ErrorCode::None
         );
         assert_eq!(
-            commit(&c, "solo", -1, "", "events", 0, 5, "").await,
+            commit(&c, "solo", (-1, ""), "events", 0, 5, "").await,
             ErrorCode::None
         );
     });
@@ -563,7 +563,7 @@ fn committed_offsets_and_groups_survive_sigterm_and_kill_9() {
         // The member was loaded with the group and must heartbeat again within its session.
         assert_eq!(group_state(&c, "durable").await, "Stable");
         assert_eq!(
-            commit(&c, "solo", -1, "", "events", 0, 6, "").await,
+            commit(&c, "solo", (-1, ""), "events", 0, 6, "").await,
             ErrorCode::None
         );
     });
