@@ -176,6 +176,23 @@ fn api_versions_advertise_kafka_2_4_1_ranges_of_served_apis_only() {
         assert_eq!(versions.range(ApiKey::Produce), Some((0, 8)));
         assert_eq!(versions.range(ApiKey::Fetch), Some((0, 11)));
         assert_eq!(versions.range(ApiKey::Metadata), Some((0, 9)));
-        assert_eq!(versions.range(ApiKey::JoinGroup), None);
+        // The group APIs, every version Kafka 2.4.1 serves.
+        for (api, max) in [
+            (ApiKey::OffsetCommit, 8),
+            (ApiKey::OffsetFetch, 6),
+            (ApiKey::FindCoordinator, 3),
+            (ApiKey::JoinGroup, 6),
+            (ApiKey::Heartbeat, 4),
+            (ApiKey::LeaveGroup, 4),
+            (ApiKey::SyncGroup, 4),
+            (ApiKey::DescribeGroups, 5),
+            (ApiKey::ListGroups, 3),
+            (ApiKey::DeleteGroups, 2),
+        ] {
+            assert_eq!(versions.range(api), Some((0, max)), "{api:?}");
+        }
+        // Not served: no transactions, no OffsetForLeaderEpoch yet.
+        assert_eq!(versions.range(ApiKey::OffsetForLeaderEpoch), None);
+        assert_eq!(versions.range(ApiKey::SaslHandshake), None);
     });
 }

@@ -92,9 +92,11 @@ mod tests {
         assert_eq!(response.error_code, ErrorCode::None);
         let produce = response.api_keys.iter().find(|k| k.api_key == 0).unwrap();
         assert_eq!((produce.min_version, produce.max_version), (0, 8));
+        let join = response.api_keys.iter().find(|k| k.api_key == 11).unwrap();
+        assert_eq!((join.min_version, join.max_version), (0, 6));
         assert!(
-            response.api_keys.iter().all(|k| k.api_key != 11),
-            "JoinGroup is not served"
+            response.api_keys.iter().all(|k| k.api_key != 23),
+            "OffsetForLeaderEpoch is not served"
         );
     }
 

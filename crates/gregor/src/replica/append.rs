@@ -65,11 +65,13 @@ impl ReplicaManager {
         now_ms: i64,
     ) -> Vec<(TopicPartition, AppendResult)> {
         let mut results = Vec::with_capacity(partitions.len());
-        let mut moved = false;
+        // Kafka's appendRecordsToLeader completes delayed requests after every append: produces
+        // when the high watermark moved, follower fetches (long-polling for new data) always.
+        let mut appended = false;
         for p in partitions {
             let result = match self.append_one(&p, acks, produce_version, now_ms) {
-                Ok((result, hw_moved)) => {
-                    moved |= hw_moved;
+                Ok((result, _hw_moved)) => {
+                    appended = true;
                     result
                 }
                 Err(e) => {
@@ -82,7 +84,7 @@ impl ReplicaManager {
             };
             results.push((p.tp, result));
         }
-        if moved {
+        if appended {
             self.purgatory.wake_all();
         }
         if acks != -1 || results.iter().all(|(_, r)| r.error != ErrorCode::None) {
