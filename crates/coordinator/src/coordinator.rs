@@ -111,11 +111,11 @@ impl Inner {
         group_id: &str,
         rule: GroupIdRule,
     ) -> Result<i32, ErrorCode> {
-        if self.shutting_down.load(Ordering::Acquire) {
-            return Err(ErrorCode::CoordinatorNotAvailable);
-        }
         if rule == GroupIdRule::NonEmpty && group_id.is_empty() {
             return Err(ErrorCode::InvalidGroupId);
+        }
+        if self.shutting_down.load(Ordering::Acquire) {
+            return Err(ErrorCode::CoordinatorNotAvailable);
         }
         let partition = self.partition_for(group_id);
         match state.owned.get(&partition) {

@@ -125,25 +125,34 @@ impl GroupCoordinator {
         generation: i32,
     ) -> ErrorCode {
         let mut state = self.inner.state.lock();
-        if let Err(error) = self.inner.validate(&state, group_id, GroupIdRule::NonEmpty) {
-            return error;
+        match self.inner.validate(&state, group_id, GroupIdRule::NonEmpty) {
+            Ok(_) => {}
+            // Kafka answers blindly while the group is loading.
+            Err(ErrorCode::CoordinatorLoadInProgress) => return ErrorCode::None,
+            Err(error) => return error,
         }
         let Some(group) = state.groups.get_mut(group_id) else {
             return ErrorCode::UnknownMemberId;
         };
+        if group.is(GroupState::Dead) {
+            return ErrorCode::CoordinatorNotAvailable;
+        }
         if let Err(error) = check_static(group, member_id, group_instance_id) {
             return error;
         }
+        if !group.members.contains_key(member_id) {
+            return ErrorCode::UnknownMemberId;
+        }
+        if generation != group.generation {
+            return ErrorCode::IllegalGeneration;
+        }
         match group.state {
-            GroupState::Dead => ErrorCode::CoordinatorNotAvailable,
-            GroupState::Empty => ErrorCode::UnknownMemberId,
-            _ if !group.members.contains_key(member_id) => ErrorCode::UnknownMemberId,
+            GroupState::Empty | GroupState::Dead => ErrorCode::UnknownMemberId,
             GroupState::CompletingRebalance => ErrorCode::RebalanceInProgress,
             GroupState::PreparingRebalance => {
                 touch(group, member_id, now_ms());
                 ErrorCode::RebalanceInProgress
             }
-            GroupState::Stable if generation != group.generation => ErrorCode::IllegalGeneration,
             GroupState::Stable => {
                 touch(group, member_id, now_ms());
                 ErrorCode::None
@@ -229,10 +238,9 @@ fn join(inner: &Arc<Inner>, state: &mut State, request: JoinRequest) -> Pending<
     let Some(group) = state.groups.get_mut(&request.group_id) else {
         return fail(ErrorCode::UnknownServerError);
     };
-    let is_new = unknown || group.pending_members.contains(&request.member_id);
     let full = usize::try_from(config.max_group_size).unwrap_or(usize::MAX);
-    if is_new && group.members.len() >= full {
-        return fail(ErrorCode::GroupMaxSizeReached);
+    if unknown && group.members.len() >= full {
+        return Pending::Now(JoinResult::error(ErrorCode::GroupMaxSizeReached, ""));
     }
     if group.is(GroupState::Dead) {
         return fail(ErrorCode::CoordinatorNotAvailable);
@@ -339,9 +347,11 @@ fn replace_static_member(
     old_id: &str,
     member_id: String,
 ) -> Pending<JoinResult> {
+    let current_leader = group.leader.clone().unwrap_or_default();
     let Some(mut member) = group.members.remove(old_id) else {
         return add_member_and_rebalance(inner, group, request, member_id);
     };
+    log::info!(target: COORDINATOR_LOG, "{}Static member {} with unknown member id rejoins, assigning new member id {member_id}, while old member {old_id} will be removed.", inner.prefix(), request.group_instance_id.as_deref().unwrap_or(""));
     if let Some(join) = member.awaiting_join.take() {
         let _ = join.send(JoinResult::error(ErrorCode::FencedInstanceId, old_id));
     }
@@ -365,26 +375,34 @@ fn replace_static_member(
             .static_members
             .insert(instance.clone(), member_id.clone());
     }
-    let changed = !member.matches(&request.protocols);
     member.protocols = request.protocols.clone();
     member.deadline_ms = now_ms() + i64::from(member.session_timeout_ms);
     let timer = member.timer_id;
     group.members.insert(member_id.clone(), member);
     schedule_member_expiry(inner, &group.id, &member_id, timer);
-    if group.is(GroupState::Stable) && !changed {
-        log::info!(target: COORDINATOR_LOG, "{}Static member {member_id} of group {} joins during Stable stage, which does not trigger a rebalance.", inner.prefix(), group.id);
-        let mut result = current_join_result(group, &member_id);
-        result.members = Vec::new();
-        return Pending::Now(result);
+    match group.state {
+        GroupState::Stable | GroupState::CompletingRebalance => {
+            log::info!(target: COORDINATOR_LOG, "{}Static member joins during {} stage will not trigger rebalance.", inner.prefix(), group.state);
+            // The old leader id keeps the current leader from computing a new assignment that a
+            // stable group would not distribute.
+            Pending::Now(JoinResult {
+                error: ErrorCode::None,
+                generation: group.generation,
+                protocol: group.protocol.clone().unwrap_or_default(),
+                leader: current_leader,
+                member_id,
+                members: Vec::new(),
+            })
+        }
+        _ => update_member_and_rebalance(
+            inner,
+            group,
+            JoinRequest {
+                member_id,
+                ..request
+            },
+        ),
     }
-    update_member_and_rebalance(
-        inner,
-        group,
-        JoinRequest {
-            member_id,
-            ..request
-        },
-    )
 }
 
 /// Kafka's `addMemberAndRebalance`.
@@ -653,15 +671,21 @@ fn sync(
     group_instance_id: Option<&str>,
     assignments: Vec<(String, Bytes)>,
 ) -> Result<(Pending<SyncResult>, Option<Store>), ErrorCode> {
-    inner.validate(state, group_id, GroupIdRule::NonEmpty)?;
+    match inner.validate(state, group_id, GroupIdRule::NonEmpty) {
+        Ok(_) => {}
+        // The rebalance state was lost with the old coordinator: rejoin (Kafka 2.4; older
+        // clients do not expect COORDINATOR_LOAD_IN_PROGRESS here).
+        Err(ErrorCode::CoordinatorLoadInProgress) => return Err(ErrorCode::RebalanceInProgress),
+        Err(error) => return Err(error),
+    }
     let group = state
         .groups
         .get_mut(group_id)
         .ok_or(ErrorCode::UnknownMemberId)?;
-    check_static(group, member_id, group_instance_id)?;
     if group.is(GroupState::Dead) {
         return Err(ErrorCode::CoordinatorNotAvailable);
     }
+    check_static(group, member_id, group_instance_id)?;
     if !group.members.contains_key(member_id) {
         return Err(ErrorCode::UnknownMemberId);
     }
