@@ -578,3 +578,90 @@ fn committed_offsets_and_groups_survive_sigterm_and_kill_9() {
         assert_eq!(solo.topics[0].partitions[0].committed_offset, 6);
     });
 }
+
+#[test]
+fn a_static_member_rejoining_takes_over_without_a_rebalance() {
+    let Some(zk) = TestZooKeeper::start_or_skip() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut broker = Broker::new(tmp.path(), "b0", &zk.connect_string(), FAST);
+    broker.start();
+    runtime().block_on(async {
+        broker.wait_for_leaders(&["events"]).await;
+        let c = broker.connect().await;
+        coordinator(&c, "static").await;
+        let mut request = join("static", "", 10_000);
+        request.group_instance_id = Some("instance-1".into());
+        // Static members get their id at once (no MEMBER_ID_REQUIRED), prefixed by the instance.
+        let first = c.send_at(request.clone(), 5).await.unwrap();
+        assert_eq!(
+            (first.error_code, first.generation_id),
+            (ErrorCode::None, 1)
+        );
+        assert!(
+            first.member_id.starts_with("instance-1-"),
+            "{}",
+            first.member_id
+        );
+        let old_id = first.member_id.clone();
+        let mut sync_request = SyncGroupRequest {
+            group_id: "static".into(),
+            generation_id: 1,
+            member_id: old_id.clone(),
+            group_instance_id: Some("instance-1".into()),
+            assignments: vec![SyncGroupRequestAssignment {
+                member_id: old_id.clone(),
+                assignment: Bytes::from_static(b"mine"),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        assert_eq!(
+            c.send(sync_request.clone()).await.unwrap().error_code,
+            ErrorCode::None
+        );
+        // The same instance restarts with no member id: same generation, new id, no rebalance.
+        let again = c.send_at(request, 5).await.unwrap();
+        assert_eq!(
+            (again.error_code, again.generation_id),
+            (ErrorCode::None, 1)
+        );
+        assert_ne!(again.member_id, old_id);
+        assert_eq!(group_state(&c, "static").await, "Stable");
+        sync_request.member_id = again.member_id.clone();
+        sync_request.assignments.clear();
+        let synced = c.send(sync_request).await.unwrap();
+        assert_eq!(
+            (synced.error_code, synced.assignment.as_ref()),
+            (ErrorCode::None, &b"mine"[..])
+        );
+        // The old incarnation is fenced.
+        let fenced = c
+            .send(HeartbeatRequest {
+                group_id: "static".into(),
+                generation_id: 1,
+                member_id: old_id.clone(),
+                group_instance_id: Some("instance-1".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(fenced.error_code, ErrorCode::FencedInstanceId);
+        // LeaveGroup v3 by instance id.
+        let left = c
+            .send(LeaveGroupRequest {
+                group_id: "static".into(),
+                members: vec![MemberIdentity {
+                    member_id: String::new(),
+                    group_instance_id: Some("instance-1".into()),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(left.members[0].error_code, ErrorCode::None);
+        assert_eq!(group_state(&c, "static").await, "Empty");
+    });
+}
