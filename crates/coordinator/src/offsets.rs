@@ -209,13 +209,43 @@ pub(crate) fn spawn_expiry_task(inner: &Arc<Inner>) {
     });
 }
 
-/// Kafka's `cleanupGroupMetadata`: offsets past retention are tombstoned (for groups with a
-/// protocol type only once the group has been Empty that long; for standalone committers
-/// counted from the commit), and an Empty group left without offsets becomes Dead with a
-/// group tombstone.
+/// Kafka's `cleanupGroupMetadata` for retention: offsets past retention are tombstoned (for
+/// groups with a protocol type only once the group has been Empty that long; for standalone
+/// committers counted from the commit).
 pub(crate) async fn expire(inner: &Arc<Inner>, now: i64) {
     let started = now_ms();
     let retention = inner.config.offsets_retention_ms;
+    let removed = cleanup(inner, now, |group, _, value| match value.expire_timestamp {
+        Some(at) => now >= at,
+        None => match (&group.protocol_type, group.state) {
+            (Some(_), GroupState::Empty) => now - group.state_timestamp >= retention,
+            (None, _) => now - value.commit_timestamp >= retention,
+            _ => false,
+        },
+    })
+    .await;
+    log::info!(target: MANAGER_LOG, "[GroupMetadataManager brokerId={}] Removed {removed} expired offsets in {} milliseconds.", inner.config.broker_id, now_ms() - started);
+}
+
+impl GroupCoordinator {
+    /// Kafka's `handleDeletedPartitions`: offsets of deleted topics' partitions are removed from
+    /// every group (with tombstones).
+    pub async fn handle_deleted_partitions(&self, partitions: &[TopicPartition]) {
+        if partitions.is_empty() {
+            return;
+        }
+        let removed = cleanup(&self.inner, now_ms(), |_, tp, _| partitions.contains(tp)).await;
+        let names: Vec<String> = partitions.iter().map(|(t, p)| format!("{t}-{p}")).collect();
+        log::info!(target: crate::coordinator::COORDINATOR_LOG, "{}Removed {removed} offsets associated with deleted partitions: {}.", self.inner.prefix(), names.join(", "));
+    }
+}
+
+/// Removes the offsets `doomed` selects from every group and tombstones them; an Empty group
+/// left without offsets becomes Dead with a group tombstone. Returns how many offsets went.
+async fn cleanup<F>(inner: &Arc<Inner>, now: i64, doomed: F) -> usize
+where
+    F: Fn(&Group, &TopicPartition, &OffsetValue) -> bool,
+{
     let mut writes: BTreeMap<i32, Vec<KeyValue>> = BTreeMap::new();
     let mut removed_offsets = 0usize;
     {
@@ -225,14 +255,7 @@ pub(crate) async fn expire(inner: &Arc<Inner>, now: i64) {
             let expired: Vec<TopicPartition> = group
                 .offsets
                 .iter()
-                .filter(|(_, v)| match v.expire_timestamp {
-                    Some(at) => now >= at,
-                    None => match (&group.protocol_type, group.state) {
-                        (Some(_), GroupState::Empty) => now - group.state_timestamp >= retention,
-                        (None, _) => now - v.commit_timestamp >= retention,
-                        _ => false,
-                    },
-                })
+                .filter(|(tp, v)| doomed(group, tp, v))
                 .map(|(tp, _)| tp.clone())
                 .collect();
             let records = writes.entry(group.partition).or_default();
@@ -273,5 +296,5 @@ pub(crate) async fn expire(inner: &Arc<Inner>, now: i64) {
             log::warn!(target: MANAGER_LOG, "[GroupMetadataManager brokerId={}] Failed to write tombstones to {GROUP_METADATA_TOPIC}-{partition}: {error}", inner.config.broker_id);
         }
     }
-    log::info!(target: MANAGER_LOG, "[GroupMetadataManager brokerId={}] Removed {removed_offsets} expired offsets in {} milliseconds.", inner.config.broker_id, now_ms() - started);
+    removed_offsets
 }

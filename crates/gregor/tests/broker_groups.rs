@@ -665,3 +665,53 @@ fn a_static_member_rejoining_takes_over_without_a_rebalance() {
         assert_eq!(group_state(&c, "static").await, "Empty");
     });
 }
+
+#[test]
+fn deleting_a_topic_removes_its_committed_offsets() {
+    let Some(zk) = TestZooKeeper::start_or_skip() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut broker = Broker::new(tmp.path(), "b0", &zk.connect_string(), FAST);
+    broker.start();
+    runtime().block_on(async {
+        broker.wait_for_leaders(&["kept", "doomed"]).await;
+        let c = broker.connect().await;
+        coordinator(&c, "cleanup").await;
+        for topic in ["kept", "doomed"] {
+            assert_eq!(
+                commit(&c, "cleanup", (-1, ""), topic, 0, 4, "").await,
+                ErrorCode::None
+            );
+        }
+        let deleted = c
+            .send(gregor_protocol::DeleteTopicsRequest {
+                topic_names: vec!["doomed".into()],
+                timeout_ms: 30_000,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(deleted.responses[0].error_code, ErrorCode::None);
+        let deadline = Instant::now() + CLIENT_WAIT;
+        loop {
+            let all = c
+                .send(OffsetFetchRequest {
+                    group_id: "cleanup".into(),
+                    topics: None,
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            let topics: Vec<&str> = all.topics.iter().map(|t| t.name.as_str()).collect();
+            if topics == ["kept"] {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "offsets of the deleted topic remain: {topics:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+}

@@ -1,6 +1,7 @@
 //! UpdateMetadata (key 6), versions 0–6: the controller's cluster view, the only source of the
 //! metadata cache. Older controller epochs get STALE_CONTROLLER_EPOCH (via the replica
-//! manager's fencing), older broker epochs STALE_BROKER_EPOCH.
+//! manager's fencing), older broker epochs STALE_BROKER_EPOCH. Partitions of deleted topics
+//! lose their committed offsets in every group this broker coordinates.
 
 use std::ops::RangeInclusive;
 use std::sync::Arc;
@@ -30,10 +31,12 @@ pub async fn handle(
         ErrorCode::StaleBrokerEpoch
     } else {
         let deleted = broker.metadata_cache.update(&request);
-        if !deleted.is_empty() {
-            log::debug!("Partitions of deleted topics left the cache: {deleted:?}");
-        }
         broker.replica_manager.purgatory().wake_all();
+        // Kafka's handleUpdateMetadataRequest: committed offsets of deleted partitions go.
+        broker
+            .group_coordinator
+            .handle_deleted_partitions(&deleted)
+            .await;
         ErrorCode::None
     };
     respond(ResponseBody::UpdateMetadata(UpdateMetadataResponse {
