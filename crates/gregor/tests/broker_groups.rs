@@ -715,3 +715,49 @@ fn deleting_a_topic_removes_its_committed_offsets() {
         }
     });
 }
+
+#[test]
+fn a_member_that_does_not_rejoin_is_dropped_after_the_rebalance_timeout() {
+    let Some(zk) = TestZooKeeper::start_or_skip() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut broker = Broker::new(tmp.path(), "b0", &zk.connect_string(), FAST);
+    broker.start();
+    runtime().block_on(async {
+        broker.wait_for_leaders(&["events"]).await;
+        let c = broker.connect().await;
+        coordinator(&c, "slow").await;
+        let mut request = join("slow", "", 10_000);
+        request.rebalance_timeout_ms = 1500;
+        let first = c.send_at(request.clone(), 2).await.unwrap();
+        let a_id = first.member_id.clone();
+        sync(&c, "slow", 1, &a_id, &[]).await;
+        // B joins; A keeps heart-beating but never rejoins.
+        let second = broker.connect().await;
+        let started = Instant::now();
+        let b_join = tokio::spawn(async move { second.send_at(request, 2).await.unwrap() });
+        while !b_join.is_finished() {
+            let error = heartbeat(&c, "slow", 1, &a_id).await;
+            assert!(
+                matches!(error, ErrorCode::None | ErrorCode::RebalanceInProgress),
+                "{error:?}"
+            );
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "B waits forever for A"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let b = b_join.await.unwrap();
+        assert_eq!(
+            (b.error_code, b.generation_id, b.members.len()),
+            (ErrorCode::None, 2, 1)
+        );
+        assert_eq!(b.leader, b.member_id);
+        assert_eq!(
+            heartbeat(&c, "slow", 1, &a_id).await,
+            ErrorCode::UnknownMemberId
+        );
+    });
+}
