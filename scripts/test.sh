@@ -16,8 +16,10 @@ only_rust=0
 step() { printf '\n==> %s\n' "$*"; }
 failed=()
 
-# The tests that need the real ZooKeeper fail (rather than skip) when it is missing.
+# The tests that need the real ZooKeeper or the broker binary fail (rather than skip) when it is
+# missing.
 export GREGOR_REQUIRE_ZK=1
+export GREGOR_REQUIRE_BROKER=1
 
 step "installing test prerequisites (scripts/install-deps.sh)"
 if ! bash scripts/install-deps.sh; then

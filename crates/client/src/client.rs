@@ -13,6 +13,7 @@ use gregor_protocol::{ApiKey, MetadataRequest, MetadataRequestTopic, MetadataRes
 use crate::connection::{BrokerConnection, ConnectionConfig};
 use crate::error::ClientError;
 use crate::metadata::ClusterMetadata;
+use crate::operations::Coordinator;
 use crate::request::KafkaRequest;
 
 /// Settings of a [`KafkaClient`].
@@ -70,9 +71,11 @@ pub struct KafkaClient {
     connections: Mutex<HashMap<i32, Arc<BrokerConnection>>>,
     /// A connection to a bootstrap server, used until broker ids are known.
     bootstrap: Mutex<Option<Arc<BrokerConnection>>>,
+    /// Group coordinators found so far, by group id; forgotten when a coordinator moves.
+    coordinators: Mutex<HashMap<String, Coordinator>>,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A poisoned lock only means a panic elsewhere; maps of connections stay usable.
     mutex
         .lock()
@@ -87,6 +90,7 @@ impl KafkaClient {
             cluster: RwLock::new(ClusterMetadata::default()),
             connections: Mutex::new(HashMap::new()),
             bootstrap: Mutex::new(None),
+            coordinators: Mutex::new(HashMap::new()),
         }
     }
 
@@ -328,6 +332,22 @@ impl KafkaClient {
                 Err(error) => return Err(error),
             }
         }
+    }
+
+    /// The cached coordinator of `group`, if one was found and not forgotten since.
+    pub(crate) fn cached_coordinator(&self, group: &str) -> Option<Coordinator> {
+        lock(&self.coordinators).get(group).cloned()
+    }
+
+    /// Remembers the coordinator of `group`.
+    pub(crate) fn cache_coordinator(&self, group: &str, coordinator: Coordinator) {
+        lock(&self.coordinators).insert(group.to_string(), coordinator);
+    }
+
+    /// Forgets the coordinator of `group` (it moved or is unreachable); the next group request
+    /// looks it up again, as the Java client's `markCoordinatorUnknown` does.
+    pub fn forget_group_coordinator(&self, group: &str) {
+        lock(&self.coordinators).remove(group);
     }
 
     /// Closes every connection.

@@ -140,6 +140,21 @@ impl BrokerConnection {
         self.exchange(request, version).await
     }
 
+    /// Like [`Self::send`] with its own bound instead of `request_timeout_ms`: the Java consumer
+    /// gives JoinGroup `rebalance.timeout.ms` + 5 s, since the coordinator parks it until every
+    /// member has rejoined.
+    pub async fn send_with_timeout<R: KafkaRequest>(
+        &self,
+        request: R,
+        timeout_ms: u64,
+    ) -> Result<R::Response, ClientError> {
+        let version = self.version_for(R::API_KEY)?;
+        let body = self
+            .send_body_within(request.into(), version, timeout_ms)
+            .await?;
+        self.typed::<R>(body)
+    }
+
     /// Like [`Self::send`] at a version the caller pins (checked against both sides' ranges).
     pub async fn send_at<R: KafkaRequest>(
         &self,
@@ -173,6 +188,14 @@ impl BrokerConnection {
         version: i16,
     ) -> Result<R::Response, ClientError> {
         let body = self.send_body(request.into(), version).await?;
+        self.typed::<R>(body)
+    }
+
+    /// The response body as the request's response type.
+    fn typed<R: KafkaRequest>(
+        &self,
+        body: Option<ResponseBody>,
+    ) -> Result<R::Response, ClientError> {
         match body {
             Some(body) => R::response_from(body).ok_or_else(|| self.protocol("wrong response API")),
             None => R::unanswered_response().ok_or_else(|| self.protocol("missing response")),
@@ -189,6 +212,17 @@ impl BrokerConnection {
         &self,
         body: RequestBody,
         version: i16,
+    ) -> Result<Option<ResponseBody>, ClientError> {
+        self.send_body_within(body, version, self.config.request_timeout_ms)
+            .await
+    }
+
+    /// [`Self::send_body`] bounded by `timeout_ms` instead of `request_timeout_ms`.
+    async fn send_body_within(
+        &self,
+        body: RequestBody,
+        version: i16,
+        timeout_ms: u64,
     ) -> Result<Option<ResponseBody>, ClientError> {
         let api_key = body.api_key();
         let correlation_id = self.next_correlation_id.fetch_add(1, Ordering::Relaxed);
@@ -207,7 +241,7 @@ impl BrokerConnection {
                     .await?;
                 done.await.map_err(|_| self.wire.disconnected())?
             };
-            return self.timed(api_key, write).await.map(|()| None);
+            return self.timed(api_key, timeout_ms, write).await.map(|()| None);
         }
         let permit = self.wire.acquire_slot().await?;
         let (reply, response) = oneshot::channel();
@@ -224,16 +258,17 @@ impl BrokerConnection {
                 .await?;
             response.await.map_err(|_| self.wire.disconnected())?
         };
-        self.timed(api_key, round_trip).await.map(Some)
+        self.timed(api_key, timeout_ms, round_trip).await.map(Some)
     }
 
-    /// Bounds `exchange` by `request_timeout_ms`, closing the connection when it runs out.
+    /// Bounds `exchange` by `timeout_ms`, closing the connection when it runs out.
     async fn timed<T>(
         &self,
         api: ApiKey,
+        timeout_ms: u64,
         exchange: impl std::future::Future<Output = Result<T, ClientError>>,
     ) -> Result<T, ClientError> {
-        let timeout = Duration::from_millis(self.config.request_timeout_ms);
+        let timeout = Duration::from_millis(timeout_ms);
         match tokio::time::timeout(timeout, exchange).await {
             Ok(result) => result,
             Err(_) => {

@@ -4,6 +4,8 @@
 //! * [`BrokerConnection`]: one negotiated, pipelined connection to one broker;
 //! * [`KafkaClient`]: cluster-aware routing by metadata (leaders, controller, coordinators),
 //!   with Kafka's retry policy, and thin typed helpers for the APIs the tools need;
+//! * [`group`]: consumer groups: coordinator lookup, a group member ([`group::GroupMember`]),
+//!   offset commit/fetch and the group admin calls;
 //! * [`ClientError`]: what can fail; Kafka's error codes come back as [`ErrorCode`] values.
 //!
 //! This crate owns no broker state and never touches logs, ZooKeeper or the network server.
@@ -14,6 +16,7 @@ mod admin;
 mod client;
 mod connection;
 mod error;
+pub mod group;
 mod metadata;
 mod operations;
 mod request;

@@ -57,8 +57,13 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "kafka-console-consumer",
-        summary: "--bootstrap-server broker --topic t [--from-beginning] [--partition p --offset o] ...",
+        summary: "--bootstrap-server broker --topic t [--group g] [--from-beginning] [--partition p --offset o] ...",
         run: run_console_consumer,
+    },
+    Command {
+        name: "kafka-consumer-groups",
+        summary: "--bootstrap-server broker --list|--describe|--delete|--reset-offsets [--group g|--all-groups] ...",
+        run: run_consumer_groups,
     },
     Command {
         name: "kafka-dump-log",
@@ -91,6 +96,7 @@ macro_rules! tool_command {
 tool_command!(run_kafka_topics, gregor_tools::kafka_topics_stdio);
 tool_command!(run_console_producer, gregor_tools::console_producer_main);
 tool_command!(run_console_consumer, gregor_tools::console_consumer_main);
+tool_command!(run_consumer_groups, gregor_tools::consumer_groups_main);
 tool_command!(run_dump_log, gregor_tools::dump_log_main);
 tool_command!(
     run_producer_perf_test,

@@ -3,15 +3,14 @@
 //! console consumer, the segment they landed in dumps in Kafka's format, and the perf tools
 //! move every record.
 //!
-//! The broker binary is `$GREGOR_BIN`, else `gregor` in the target dir of this test (built by
-//! any workspace build). Like `TestZooKeeper::start_or_skip`, the test says SKIPPED on stderr
-//! and returns when ZooKeeper or the binary is missing, unless `GREGOR_REQUIRE_BROKER=1`.
+//! The broker comes from `real_broker` (`$GREGOR_BIN` or the workspace build); like
+//! `TestZooKeeper::start_or_skip`, the test says SKIPPED on stderr and returns when ZooKeeper
+//! or the binary is missing, unless `GREGOR_REQUIRE_BROKER=1`. The console consumer reads the
+//! whole topic in a (random) consumer group, so this also covers group subscription.
 
-use std::io::{BufRead, BufReader, Cursor};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+mod real_broker;
+
+use std::io::Cursor;
 
 use gregor_tools::console_consumer::run_console_consumer;
 use gregor_tools::console_producer::run_console_producer;
@@ -23,82 +22,16 @@ fn strings(args: &[&str]) -> Vec<String> {
     args.iter().map(|a| a.to_string()).collect()
 }
 
-fn gregor_binary() -> Option<PathBuf> {
-    if let Ok(path) = std::env::var("GREGOR_BIN") {
-        return Some(PathBuf::from(path));
-    }
-    let exe = std::env::current_exe().ok()?;
-    let candidate = exe.parent()?.parent()?.join("gregor");
-    candidate.exists().then_some(candidate)
-}
-
-/// The broker process, killed on drop.
-struct RunningBroker(Child);
-
-impl Drop for RunningBroker {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_broker(
-    binary: &PathBuf,
-    dir: &std::path::Path,
-    zk_connect: &str,
-) -> (RunningBroker, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let props = dir.join("server.properties");
-    let config = format!(
-        "broker.id=0\nlisteners=PLAINTEXT://127.0.0.1:{port}\nlog.dirs={}\nzookeeper.connect={zk_connect}\nnum.partitions=3\noffsets.topic.replication.factor=1\n",
-        dir.join("data").display()
-    );
-    std::fs::write(&props, config).unwrap();
-    let mut child = Command::new(binary)
-        .arg("kafka-server-start")
-        .arg(&props)
-        .env("LOG_DIR", dir.join("logs"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (started, wait) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.contains("] started (kafka.server.KafkaServer)") {
-                let _ = started.send(());
-            }
-        }
-    });
-    let broker = RunningBroker(child);
-    wait.recv_timeout(Duration::from_secs(60))
-        .expect("broker started");
-    (broker, format!("127.0.0.1:{port}"))
-}
-
 #[test]
 fn tutorial_session_against_the_real_broker() {
     let Some(zk) = TestZooKeeper::start_or_skip() else {
         return;
     };
-    let Some(binary) = gregor_binary() else {
-        assert_ne!(
-            std::env::var("GREGOR_REQUIRE_BROKER").as_deref(),
-            Ok("1"),
-            "no gregor binary"
-        );
-        eprintln!(
-            "SKIPPED: no gregor binary next to this test; build the workspace or set GREGOR_BIN"
-        );
+    let Some(binary) = real_broker::binary_or_skip() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let (_broker, addr) = start_broker(&binary, dir.path(), &zk.connect_string());
+    let (_broker, addr) = real_broker::start_broker(&binary, dir.path(), &zk.connect_string(), 3);
 
     let args = strings(&[
         "--broker-list",

@@ -1,6 +1,8 @@
 //! kafka-console-producer and kafka-console-consumer end to end against an in-process broker:
 //! lines piped into the producer come back from the consumer as Kafka 2.4 prints them, and
-//! option errors use Kafka's texts and exit codes.
+//! option errors use Kafka's texts and exit codes. The in-process broker has no group
+//! coordinator, so these consumers read with `--partition` (assign mode); group consumption is
+//! tested against the real broker in `consumer_groups_real_broker.rs`.
 
 mod console_support;
 
@@ -45,7 +47,7 @@ fn sorted_lines(text: &str) -> Vec<String> {
 
 #[test]
 fn piped_lines_come_back_with_from_beginning_and_max_messages() {
-    let (_broker, addr) = console_support::start(3);
+    let (_broker, addr) = console_support::start(1);
     let (code, out, err) = produce(
         &["--broker-list", &addr, "--topic", "first"],
         "one\ntwo\nthree\n",
@@ -60,12 +62,14 @@ fn piped_lines_come_back_with_from_beginning_and_max_messages() {
         &addr,
         "--topic",
         "first",
+        "--partition",
+        "0",
         "--from-beginning",
         "--max-messages",
         "3",
     ]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(sorted_lines(&out), vec!["one", "three", "two"]);
+    assert_eq!(out, "one\ntwo\nthree\n");
     assert_eq!(err, "Processed a total of 3 messages\n");
 }
 
@@ -108,22 +112,28 @@ fn keys_are_parsed_partitioned_by_murmur2_and_printed() {
         expected[partition_for_key(key.as_bytes(), 3) as usize] += 1;
     }
     assert_eq!(sizes, expected);
-    let (code, out, _) = consume(&[
-        "--bootstrap-server",
-        &addr,
-        "--topic",
-        "keyed",
-        "--from-beginning",
-        "--max-messages",
-        "3",
-        "--property",
-        "print.key=true",
-        "--property",
-        "key.separator=|",
-        "--property",
-        "print.timestamp=true",
-    ]);
-    assert_eq!(code, 0);
+    let mut out = String::new();
+    for partition in ["0", "1", "2"] {
+        let (code, partition_out, _) = consume(&[
+            "--bootstrap-server",
+            &addr,
+            "--topic",
+            "keyed",
+            "--partition",
+            partition,
+            "--from-beginning",
+            "--timeout-ms",
+            "300",
+            "--property",
+            "print.key=true",
+            "--property",
+            "key.separator=|",
+            "--property",
+            "print.timestamp=true",
+        ]);
+        assert_eq!(code, 0);
+        out.push_str(&partition_out);
+    }
     let stamp = regex::Regex::new(r"^CreateTime:\d{13}\|").unwrap();
     let lines: Vec<String> = sorted_lines(&out)
         .iter()
@@ -209,7 +219,7 @@ fn compression_codec_and_sync_mode_write_readable_batches() {
 
 #[test]
 fn without_from_beginning_only_new_messages_are_seen() {
-    let (broker, addr) = console_support::start(2);
+    let (broker, addr) = console_support::start(1);
     assert_eq!(
         produce(&["--broker-list", &addr, "--topic", "live"], "old\n").0,
         0
@@ -221,12 +231,14 @@ fn without_from_beginning_only_new_messages_are_seen() {
             &consumer_addr,
             "--topic",
             "live",
+            "--partition",
+            "0",
             "--max-messages",
             "1",
         ])
     });
-    // Both partitions' end offsets are captured before anything new is produced.
-    while broker.list_offsets_seen.load(Ordering::SeqCst) < 2 {
+    // The partition's end offset is captured before anything new is produced.
+    while broker.list_offsets_seen.load(Ordering::SeqCst) < 1 {
         std::thread::sleep(Duration::from_millis(10));
     }
     assert_eq!(
@@ -249,6 +261,8 @@ fn timeout_ms_ends_an_idle_consumer_with_kafkas_error_line() {
         &addr,
         "--topic",
         "quiet",
+        "--partition",
+        "0",
         "--timeout-ms",
         "300",
     ]);
@@ -299,9 +313,10 @@ fn consumer_option_errors_use_kafkas_messages() {
         first_line(&["--bootstrap-server", "h:1", "--topic", "t", "--partition", "0", "--offset", "-5"]),
         (1, "The provided offset value '-5' is incorrect. Valid values are 'earliest', 'latest', or a non-negative long.".into())
     );
-    let (code, _, err) = consume(&["--bootstrap-server", "h:1", "--topic", "t", "--group", "g"]);
-    assert_eq!(code, 1);
-    assert!(err.contains("not supported"), "{err}");
+    assert_eq!(
+        first_line(&["--bootstrap-server", "h:1", "--topic", "t", "--group", "g", "--consumer-property", "group.id=h"]),
+        (1, "The group ids provided in different places (directly using '--group', via '--consumer-property', or via '--consumer.config') do not match. Detected group ids: 'g', 'h'".into())
+    );
     let (code, out, err) = consume(&[]);
     assert_eq!((code, out.as_str()), (1, ""));
     assert!(err.starts_with(
@@ -397,6 +412,8 @@ fn read_committed_skips_aborted_transactions_and_markers() {
         &addr,
         "--topic",
         "txn",
+        "--partition",
+        "0",
         "--from-beginning",
         "--timeout-ms",
         "300",

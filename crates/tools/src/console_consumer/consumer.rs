@@ -103,9 +103,46 @@ impl AssignedConsumer {
         Ok(consumer)
     }
 
+    /// Assigns partitions at positions the caller already knows (committed offsets); add the
+    /// others with [`Self::reset_position`].
+    pub fn at_positions(
+        client: Arc<KafkaClient>,
+        topic: &str,
+        positions: BTreeMap<i32, i64>,
+        options: FetchOptions,
+        reset_to_earliest: bool,
+    ) -> AssignedConsumer {
+        AssignedConsumer {
+            client,
+            topic: topic.to_string(),
+            positions,
+            options,
+            reset_to_earliest,
+        }
+    }
+
     /// Next offset per partition.
     pub fn positions(&self) -> &BTreeMap<i32, i64> {
         &self.positions
+    }
+
+    /// Moves the next fetch of an assigned `partition` to `offset` (Java's `seek`); assigns it
+    /// if it was not.
+    pub fn seek(&mut self, partition: i32, offset: i64) {
+        self.positions.insert(partition, offset);
+    }
+
+    /// Starts `partition` where `auto.offset.reset` says (earliest or latest), as the Java
+    /// consumer does for a partition without a committed offset.
+    pub async fn reset_position(&mut self, partition: i32) -> Result<(), ClientError> {
+        let timestamp = if self.reset_to_earliest {
+            EARLIEST_TIMESTAMP
+        } else {
+            LATEST_TIMESTAMP
+        };
+        let offset = self.offset_at(partition, timestamp).await?;
+        self.positions.insert(partition, offset);
+        Ok(())
     }
 
     async fn offset_at(&self, partition: i32, timestamp: i64) -> Result<i64, ClientError> {

@@ -1,13 +1,17 @@
-//! `kafka-console-consumer` (Kafka 2.4's `kafka.tools.ConsoleConsumer`) without consumer
-//! groups: it assigns every partition of `--topic` (or just `--partition`), starts at the end
-//! captured at start-up (or the beginning with `--from-beginning`, or `--offset`), prints each
-//! record with the `DefaultMessageFormatter`, and on exit (`--max-messages`, `--timeout-ms`,
-//! SIGINT/SIGTERM) prints `Processed a total of N messages` on stderr. `--group` is refused:
-//! group consumption comes with the consumer-group work.
+//! `kafka-console-consumer` (Kafka 2.4's `kafka.tools.ConsoleConsumer`). Without `--partition`
+//! it subscribes to `--topic` in a consumer group (`--group`, or `group.id` in the consumer
+//! properties, else `console-consumer-<random>` with auto-commit off): each assigned partition
+//! starts at the group's committed offset, else at the end (the beginning with
+//! `--from-beginning` or `auto.offset.reset=earliest`); offsets are auto-committed while it
+//! runs and on exit, and it leaves the group on exit. With `--partition` it reads just that
+//! partition from `--offset` (default: the end) without joining. Records are printed with the
+//! `DefaultMessageFormatter`; on exit (`--max-messages`, `--timeout-ms`, SIGINT/SIGTERM) it
+//! prints `Processed a total of N messages` on stderr. `--whitelist` is not supported yet.
 
 pub mod consumer;
 pub mod formatter;
 pub mod options;
+pub mod session;
 
 use std::io::Write;
 use std::sync::Arc;
@@ -16,12 +20,16 @@ use std::time::{Duration, Instant};
 use gregor_client::KafkaClient;
 
 use crate::log4j::log_line;
-use consumer::{topic_partitions, AssignedConsumer};
+use consumer::topic_partitions;
 use formatter::DefaultMessageFormatter;
 use options::ConsoleConsumerConfig;
+use session::ConsumerSession;
 
 /// Logger of Kafka's console consumer.
 const LOGGER: &str = "kafka.tools.ConsoleConsumer$";
+
+/// Bound on the commit and LeaveGroup at exit (the Java consumer's `close` default, 30 s).
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// `kafka-console-consumer` on the process's stdout and stderr; returns the exit code.
 pub fn console_consumer_main(args: &[String]) -> i32 {
@@ -59,12 +67,15 @@ pub fn run_console_consumer(args: &[String], out: &mut dyn Write, err: &mut dyn 
         }
     };
     let client = Arc::new(KafkaClient::new(config.client.clone()));
+    let mut session = ConsumerSession::new(Arc::clone(&client), &config);
     let mut count: u64 = 0;
     let ending = runtime.block_on(async {
-        tokio::select! {
-            ending = consume(&config, &client, out, &mut count) => ending,
+        let ending = tokio::select! {
+            ending = consume(&config, &client, &mut session, out, &mut count) => ending,
             _ = shutdown_signal() => Ending::Done,
-        }
+        };
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, session.close()).await;
+        ending
     });
     client.close();
     let _ = out.flush();
@@ -108,10 +119,11 @@ pub(crate) async fn shutdown_signal() -> i32 {
     }
 }
 
-/// Assigns the partitions, then polls and prints until an ending condition.
+/// Waits for the topic, then polls and prints until an ending condition.
 async fn consume(
     config: &ConsoleConsumerConfig,
     client: &Arc<KafkaClient>,
+    session: &mut ConsumerSession,
     out: &mut dyn Write,
     count: &mut u64,
 ) -> Ending {
@@ -123,12 +135,12 @@ async fn consume(
             .is_some_and(|t| since.elapsed() >= Duration::from_millis(t))
     };
     // Wait for the topic to exist (the Java consumer keeps polling metadata likewise).
-    let partitions = loop {
+    loop {
         match topic_partitions(client, &config.topic).await {
             // An assigned partition that does not exist (yet) is waited for, as the Java
             // consumer keeps refreshing metadata.
             Ok(Some(partitions)) if config.partition.map_or(true, |p| partitions.contains(&p)) => {
-                break partitions
+                break
             }
             Ok(Some(_)) => {}
             Ok(None) => {}
@@ -139,30 +151,24 @@ async fn consume(
             return Ending::Timeout;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    let assigned: Vec<i32> = match config.partition {
-        Some(partition) => vec![partition],
-        None => partitions,
-    };
-    let mut consumer = match AssignedConsumer::assign(
-        Arc::clone(client),
-        &config.topic,
-        &assigned,
-        config.start,
-        config.fetch.clone(),
-        config.reset_to_earliest,
-    )
-    .await
-    {
-        Ok(consumer) => consumer,
-        Err(error) => return Ending::Failed(error.to_string()),
-    };
+    }
     let mut last_record = Instant::now();
     loop {
         if config.max_messages.is_some_and(|max| *count >= max) {
             return Ending::Done;
         }
-        let records = match consumer.poll().await {
+        // A poll (a join included) ends by --timeout-ms, as the Java consumer's poll does.
+        let polled = match config.timeout_ms {
+            Some(timeout) => {
+                let left = Duration::from_millis(timeout).saturating_sub(last_record.elapsed());
+                match tokio::time::timeout(left, session.poll()).await {
+                    Ok(polled) => polled,
+                    Err(_) => return Ending::Timeout,
+                }
+            }
+            None => session.poll().await,
+        };
+        let records = match polled {
             Ok(records) => records,
             Err(error) if error.is_retriable() => Vec::new(),
             Err(error) => return Ending::Failed(error.to_string()),
@@ -181,6 +187,7 @@ async fn consume(
             if formatter.write_to(record, out).is_err() {
                 return Ending::OutputClosed;
             }
+            session.consumed(record);
             *count += 1;
         }
         let _ = out.flush();

@@ -1,8 +1,10 @@
 //! kafka-console-consumer's options and checks (Kafka 2.4's `ConsoleConsumer.ConsumerConfig`),
-//! with Kafka's texts for refused combinations.
+//! with Kafka's texts for refused combinations, and the consumer properties the run uses
+//! (`group.id`, `enable.auto.commit`, `auto.offset.reset`, the group timeouts).
 
 use std::collections::BTreeMap;
 
+use gregor_client::group::MemberConfig;
 use gregor_client::{ClientConfig, FetchOptions};
 
 use super::consumer::StartPosition;
@@ -17,8 +19,17 @@ use crate::topics::options::OptionSpec;
 pub struct ConsoleConsumerConfig {
     /// `--topic`.
     pub topic: String,
-    /// `--partition`: only this partition; all partitions otherwise.
+    /// `--partition`: assign only this partition; subscribe in the group otherwise.
     pub partition: Option<i32>,
+    /// The group: `group.id` from `--group` or the consumer properties, else
+    /// `console-consumer-<random 0..99999>` (with `group_given` false).
+    pub group: MemberConfig,
+    /// True when the user named the group.
+    pub group_given: bool,
+    /// `enable.auto.commit`: true by default with a named group, false with a random one.
+    pub auto_commit: bool,
+    /// `auto.commit.interval.ms` (5000).
+    pub auto_commit_interval_ms: u64,
     /// Where to start.
     pub start: StartPosition,
     /// `auto.offset.reset=earliest` (from `--from-beginning` or the consumer properties).
@@ -55,7 +66,7 @@ pub fn specs() -> Vec<OptionSpec> {
         string_arg("value-deserializer", "", "deserializer for values"),
         flag("enable-systest-events", "Log lifecycle events of the consumer in addition to logging consumed messages. (This is specific for system tests.)"),
         string_arg("isolation-level", "Set to read_committed in order to filter out transactional messages which are not committed. Set to read_uncommitted to read all messages. (default: read_uncommitted)", "isolation level"),
-        string_arg("group", "The consumer group id of the consumer. (Not supported by Gregor yet: group consumption comes with the consumer-group work.)", "consumer group id"),
+        string_arg("group", "The consumer group id of the consumer.", "consumer group id"),
         flag("help", "Print usage information."),
         flag("version", "Display Kafka version."),
     ]
@@ -71,15 +82,18 @@ impl ConsoleConsumerConfig {
             args,
             "This tool helps to read data from Kafka topics and outputs it to standard output.",
         )?;
-        let mut consumer_props = match options.value_of("consumer.config") {
+        let file_props = match options.value_of("consumer.config") {
             Some(path) => load_props(path)?,
             None => BTreeMap::new(),
         };
-        consumer_props.extend(parse_key_value_args(
-            options.values_of("consumer-property"),
-        )?);
+        let command_line_props = parse_key_value_args(options.values_of("consumer-property"))?;
+        let mut consumer_props = file_props.clone();
+        consumer_props.extend(
+            command_line_props
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
         let formatter_properties = parse_key_value_args(options.values_of("property"))?;
-        check_required(&specs, &options, &["bootstrap-server"])?;
         if ["topic", "whitelist"]
             .iter()
             .filter(|o| options.has(o))
@@ -113,17 +127,19 @@ impl ConsoleConsumerConfig {
             None if from_beginning => StartPosition::Earliest,
             None => StartPosition::Latest,
         };
-        if options.has("group") || consumer_props.contains_key("group.id") {
-            return Err(Exit {
-                stdout: String::new(),
-                stderr: "Consumer groups are not supported by Gregor yet (--group, group.id): use --partition/--offset or consume all partitions without a group.\n".into(),
-                code: 1,
-            });
+        check_required(&specs, &options, &["bootstrap-server"])?;
+        let (group_id, group_given) =
+            group_id(options.value_of("group"), &file_props, &command_line_props)
+                .map_err(|message| usage(&message))?;
+        if group_given && partition.is_some() {
+            return Err(usage(
+                "Options group and partition cannot be specified together.",
+            ));
         }
         if options.has("whitelist") {
             return Err(Exit {
                 stdout: String::new(),
-                stderr: "--whitelist needs group subscription, which Gregor does not support yet; use --topic.\n".into(),
+                stderr: "--whitelist is not supported by Gregor yet; use --topic.\n".into(),
                 code: 1,
             });
         }
@@ -132,9 +148,11 @@ impl ConsoleConsumerConfig {
             .as_deref()
             .filter(|r| from_beginning && *r != "earliest")
         {
-            return Err(usage(&format!(
-                "Can't simultaneously specify --from-beginning and 'auto.offset.reset={reset}'"
-            )));
+            return Err(Exit {
+                stdout: String::new(),
+                stderr: format!("Can't simultaneously specify --from-beginning and 'auto.offset.reset={reset}', please remove one option\n"),
+                code: 1,
+            });
         }
         let reset_to_earliest = from_beginning || reset.as_deref() == Some("earliest");
         let isolation_level = match options
@@ -158,11 +176,12 @@ impl ConsoleConsumerConfig {
             stderr: format!("org.apache.kafka.common.KafkaException: Failed to construct kafka consumer\nCaused by: org.apache.kafka.common.config.ConfigException: {}\n", error.to_string().trim_start_matches("invalid configuration: ")),
             code: 1,
         })?;
+        // 2.4's default client.id is `consumer-<group.id>-<n>`; this process has one consumer.
         client.connection.client_id = Some(
             consumer_props
                 .get("client.id")
                 .cloned()
-                .unwrap_or_else(|| "consumer-1".into()),
+                .unwrap_or_else(|| format!("consumer-{group_id}-1")),
         );
         let int = |key: &str, default: i32| {
             consumer_props
@@ -184,9 +203,28 @@ impl ConsoleConsumerConfig {
                 .max_wait_ms
                 .min(i32::try_from(timeout).unwrap_or(i32::MAX));
         }
+        let auto_commit = consumer_props
+            .get("enable.auto.commit")
+            .map_or(group_given, |value| {
+                value.trim().eq_ignore_ascii_case("true")
+            });
+        let number = |key: &str, default: u64| {
+            consumer_props
+                .get(key)
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(default)
+        };
+        let mut group = MemberConfig::new(&group_id);
+        group.session_timeout_ms = int("session.timeout.ms", group.session_timeout_ms);
+        group.rebalance_timeout_ms = int("max.poll.interval.ms", group.rebalance_timeout_ms);
+        group.heartbeat_interval_ms = number("heartbeat.interval.ms", group.heartbeat_interval_ms);
         Ok(ConsoleConsumerConfig {
             topic: options.value_of("topic").unwrap_or_default().to_string(),
             partition,
+            group,
+            group_given,
+            auto_commit,
+            auto_commit_interval_ms: number("auto.commit.interval.ms", 5_000),
             start,
             reset_to_earliest,
             max_messages: max_messages.and_then(|m| u64::try_from(m).ok()),
@@ -195,5 +233,161 @@ impl ConsoleConsumerConfig {
             client,
             fetch,
         })
+    }
+}
+
+/// Kafka's group-id rule: `--group`, `group.id` in `--consumer.config` and in
+/// `--consumer-property` must agree; with none, a random `console-consumer-<0..99999>` is used.
+/// Returns the group and whether the user named it, or the usage message.
+fn group_id(
+    from_option: Option<&str>,
+    from_file: &BTreeMap<String, String>,
+    from_command_line: &BTreeMap<String, String>,
+) -> Result<(String, bool), String> {
+    let mut provided: Vec<&str> = Vec::new();
+    let candidates = [
+        from_option,
+        from_file.get("group.id").map(String::as_str),
+        from_command_line.get("group.id").map(String::as_str),
+    ];
+    for group in candidates.into_iter().flatten() {
+        if !provided.contains(&group) {
+            provided.push(group);
+        }
+    }
+    match provided.as_slice() {
+        [] => Ok((format!("console-consumer-{}", random_below(100_000)), false)),
+        [group] => Ok(((*group).to_string(), true)),
+        groups => Err(format!(
+            "The group ids provided in different places (directly using '--group', via '--consumer-property', or via '--consumer.config') do not match. Detected group ids: {}",
+            groups
+                .iter()
+                .map(|group| format!("'{group}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// A number in `0..bound` that differs between runs (Java's `new Random().nextInt(bound)`).
+fn random_below(bound: u64) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_nanos()),
+    );
+    hasher.write_u32(std::process::id());
+    hasher.finish() % bound
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props(entries: &[(&str, &str)]) -> BTreeMap<String, String> {
+        entries
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn one_group_named_in_several_places_is_fine_two_are_refused() {
+        let file = props(&[("group.id", "g")]);
+        let line = props(&[("group.id", "g")]);
+        assert_eq!(
+            group_id(Some("g"), &file, &line),
+            Ok(("g".to_string(), true))
+        );
+        let error = group_id(Some("g"), &props(&[("group.id", "h")]), &line).unwrap_err();
+        assert_eq!(error, "The group ids provided in different places (directly using '--group', via '--consumer-property', or via '--consumer.config') do not match. Detected group ids: 'g', 'h'");
+    }
+
+    #[test]
+    fn without_a_group_a_random_console_consumer_group_is_used() {
+        let (group, given) = group_id(None, &BTreeMap::new(), &BTreeMap::new()).unwrap();
+        assert!(!given);
+        let number: u64 = group
+            .strip_prefix("console-consumer-")
+            .and_then(|n| n.parse().ok())
+            .expect("console-consumer-<n>");
+        assert!(number < 100_000);
+    }
+
+    fn config(args: &[&str]) -> Result<ConsoleConsumerConfig, Exit> {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        ConsoleConsumerConfig::from_args(&args)
+    }
+
+    #[test]
+    fn auto_commit_defaults_follow_whether_the_group_was_named() {
+        let named = config(&["--bootstrap-server", "h:1", "--topic", "t", "--group", "g"]).unwrap();
+        assert!(named.group_given && named.auto_commit);
+        assert_eq!(named.group.group_id, "g");
+        assert_eq!(
+            named.client.connection.client_id.as_deref(),
+            Some("consumer-g-1")
+        );
+        let random = config(&["--bootstrap-server", "h:1", "--topic", "t"]).unwrap();
+        assert!(!random.group_given && !random.auto_commit);
+        let forced = config(&[
+            "--bootstrap-server",
+            "h:1",
+            "--topic",
+            "t",
+            "--consumer-property",
+            "enable.auto.commit=true",
+            "--consumer-property",
+            "auto.commit.interval.ms=100",
+        ])
+        .unwrap();
+        assert!(forced.auto_commit);
+        assert_eq!(forced.auto_commit_interval_ms, 100);
+    }
+
+    #[test]
+    fn a_named_group_does_not_go_with_partition() {
+        let exit = config(&[
+            "--bootstrap-server",
+            "h:1",
+            "--topic",
+            "t",
+            "--partition",
+            "0",
+            "--consumer-property",
+            "group.id=g",
+        ])
+        .unwrap_err();
+        assert!(exit
+            .stderr
+            .starts_with("Options group and partition cannot be specified together.\nOption"));
+        assert!(config(&[
+            "--bootstrap-server",
+            "h:1",
+            "--topic",
+            "t",
+            "--partition",
+            "0"
+        ])
+        .is_ok());
+    }
+
+    #[test]
+    fn conflicting_groups_print_kafkas_usage_message() {
+        let exit = config(&[
+            "--bootstrap-server",
+            "h:1",
+            "--topic",
+            "t",
+            "--group",
+            "a",
+            "--consumer-property",
+            "group.id=b",
+        ])
+        .unwrap_err();
+        assert_eq!(exit.code, 1);
+        assert!(exit.stderr.starts_with("The group ids provided in different places (directly using '--group', via '--consumer-property', or via '--consumer.config') do not match. Detected group ids: 'a', 'b'\nOption"), "{}", exit.stderr);
     }
 }

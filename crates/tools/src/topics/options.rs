@@ -5,13 +5,15 @@
 
 use std::collections::BTreeMap;
 
-/// Java's `Integer` or `String` option argument, as named in the help (`<Integer: ...>`).
+/// Java's `Integer`, `Long` or `String` option argument, as named in the help (`<Integer: ...>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArgType {
     /// `ofType(classOf[String])`.
     String,
     /// `ofType(classOf[java.lang.Integer])`.
     Integer,
+    /// `ofType(classOf[Long])`.
+    Long,
 }
 
 /// One accepted option (joptsimple's `parser.accepts(name, description)`).
@@ -146,6 +148,7 @@ pub fn help(specs: &[OptionSpec]) -> String {
                 None => format!("--{}", spec.name),
                 Some((ArgType::String, text)) => format!("--{} <String: {text}>", spec.name),
                 Some((ArgType::Integer, text)) => format!("--{} <Integer: {text}>", spec.name),
+                Some((ArgType::Long, text)) => format!("--{} <Long: {text}>", spec.name),
             };
             (option, spec.description.clone())
         })
