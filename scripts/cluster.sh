@@ -308,6 +308,9 @@ Create a topic, produce and consume (Ctrl-D ends the producer, Ctrl-C the consum
   ${here}bin/kafka-topics.sh --zookeeper 127.0.0.1:$zk_port --describe --topic first
   ${here}bin/kafka-console-producer.sh --broker-list $bootstrap --topic first
   ${here}bin/kafka-console-consumer.sh --bootstrap-server $bootstrap --topic first --from-beginning
+Read in a consumer group and see its committed offsets and lag:
+  ${here}bin/kafka-console-consumer.sh --bootstrap-server $bootstrap --topic first --group mygroup --from-beginning
+  ${here}bin/kafka-consumer-groups.sh --bootstrap-server $bootstrap --describe --group mygroup
   kcat -b $bootstrap -L
 Stop with: ${here}scripts/cluster.sh stop
 USAGE
