@@ -149,7 +149,17 @@ def build_cargo_binary(package, binary):
 
 @pytest.fixture(scope="session")
 def gregor_binary():
-    """Path of the `gregor` binary (kafka-server-start and the tools)."""
+    """Path of the `gregor` binary (kafka-server-start and the tools): `$GREGOR_TEST_BINARY` when
+    set (a prebuilt broker; it must exist and be named `gregor`, since scripts/cluster.sh finds
+    its brokers by that name), otherwise built from this checkout with cargo."""
+    prebuilt = os.environ.get("GREGOR_TEST_BINARY")
+    if prebuilt:
+        path = Path(prebuilt).resolve()
+        if not (path.is_file() and os.access(path, os.X_OK)):
+            raise RuntimeError(f"GREGOR_TEST_BINARY={prebuilt} is not an executable file")
+        if path.name != "gregor":
+            raise RuntimeError(f"GREGOR_TEST_BINARY={prebuilt} must be named gregor (scripts/cluster.sh looks for it)")
+        return str(path)
     return build_cargo_binary("gregor", "gregor")
 
 

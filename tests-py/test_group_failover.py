@@ -75,6 +75,10 @@ def test_the_group_resumes_after_its_coordinator_is_killed(cluster):
     from confluent_kafka.admin import AdminClient, NewTopic
 
     admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
+    deadline = time.monotonic() + 60
+    while len(admin.list_topics(timeout=10).brokers) < 3:
+        assert time.monotonic() < deadline, "the cluster never showed three brokers"
+        time.sleep(0.2)
     admin.create_topics([NewTopic(TOPIC, num_partitions=3, replication_factor=3)])[TOPIC].result(timeout=30)
     producer = Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all"})
     for i in range(RECORDS):
