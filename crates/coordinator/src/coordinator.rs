@@ -150,6 +150,24 @@ impl Inner {
     }
 }
 
+/// Kafka's mapping of the errors of an append to `__consumer_offsets` for the group APIs
+/// (`GroupMetadataManager.storeGroup` / `storeOffsets`); records too large become `too_large`.
+pub(crate) fn append_error(error: ErrorCode, too_large: ErrorCode) -> ErrorCode {
+    match error {
+        ErrorCode::UnknownTopicOrPartition
+        | ErrorCode::NotEnoughReplicas
+        | ErrorCode::NotEnoughReplicasAfterAppend
+        | ErrorCode::RequestTimedOut => ErrorCode::CoordinatorNotAvailable,
+        ErrorCode::NotLeaderForPartition | ErrorCode::KafkaStorageError => {
+            ErrorCode::NotCoordinator
+        }
+        ErrorCode::MessageTooLarge
+        | ErrorCode::RecordListTooLarge
+        | ErrorCode::InvalidFetchSize => too_large,
+        other => other,
+    }
+}
+
 /// Kafka's group coordinator. Cheap to clone.
 #[derive(Clone)]
 pub struct GroupCoordinator {

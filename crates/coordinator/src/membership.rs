@@ -11,7 +11,8 @@ use gregor_protocol::ErrorCode;
 use tokio::sync::oneshot;
 
 use crate::coordinator::{
-    now_ms, GroupCoordinator, GroupIdRule, Inner, State, COORDINATOR_LOG, GROUP_METADATA_TOPIC,
+    append_error, now_ms, GroupCoordinator, GroupIdRule, Inner, State, COORDINATOR_LOG,
+    GROUP_METADATA_TOPIC,
 };
 use crate::group::{Group, GroupState, JoinResult, Member, SyncResult};
 use crate::records::RecordKey;
@@ -766,7 +767,7 @@ fn finish_sync(
             group.transition_to(GroupState::Stable, now_ms());
         }
         Err(error) => {
-            let error = store_error(error);
+            let error = append_error(error, ErrorCode::UnknownServerError);
             log::warn!(target: COORDINATOR_LOG, "{}Failed to persist the assignment of group {group_id} generation {generation}: {error}", inner.prefix());
             reset_and_propagate(group, error);
             maybe_prepare_rebalance(
@@ -775,23 +776,6 @@ fn finish_sync(
                 "error when storing group assignment during SyncGroup",
             );
         }
-    }
-}
-
-/// Kafka's mapping of append errors for group records.
-fn store_error(error: ErrorCode) -> ErrorCode {
-    match error {
-        ErrorCode::UnknownTopicOrPartition
-        | ErrorCode::NotEnoughReplicas
-        | ErrorCode::NotEnoughReplicasAfterAppend
-        | ErrorCode::RequestTimedOut => ErrorCode::CoordinatorNotAvailable,
-        ErrorCode::NotLeaderForPartition | ErrorCode::KafkaStorageError => {
-            ErrorCode::NotCoordinator
-        }
-        ErrorCode::MessageTooLarge
-        | ErrorCode::RecordListTooLarge
-        | ErrorCode::InvalidFetchSize => ErrorCode::UnknownServerError,
-        other => other,
     }
 }
 

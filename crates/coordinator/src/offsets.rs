@@ -9,7 +9,8 @@ use std::time::Duration;
 use gregor_protocol::ErrorCode;
 
 use crate::coordinator::{
-    now_ms, GroupCoordinator, GroupIdRule, Inner, KeyValue, GROUP_METADATA_TOPIC, MANAGER_LOG,
+    append_error, now_ms, GroupCoordinator, GroupIdRule, Inner, KeyValue, GROUP_METADATA_TOPIC,
+    MANAGER_LOG,
 };
 use crate::group::{Group, GroupState};
 use crate::membership::touch;
@@ -110,7 +111,7 @@ impl GroupCoordinator {
                 results
             }
             Err(error) => {
-                let error = commit_error(error);
+                let error = append_error(error, ErrorCode::InvalidCommitOffsetSize);
                 results
                     .into_iter()
                     .map(|(tp, e)| (tp, if e == ErrorCode::None { error } else { e }))
@@ -174,23 +175,6 @@ fn check_commit(group: &mut Group, request: &CommitRequest) -> Result<(), ErrorC
     }
     touch(group, &request.member_id, now_ms());
     Ok(())
-}
-
-/// Kafka's mapping of append errors for offset commits.
-fn commit_error(error: ErrorCode) -> ErrorCode {
-    match error {
-        ErrorCode::UnknownTopicOrPartition
-        | ErrorCode::NotEnoughReplicas
-        | ErrorCode::NotEnoughReplicasAfterAppend
-        | ErrorCode::RequestTimedOut => ErrorCode::CoordinatorNotAvailable,
-        ErrorCode::NotLeaderForPartition | ErrorCode::KafkaStorageError => {
-            ErrorCode::NotCoordinator
-        }
-        ErrorCode::MessageTooLarge
-        | ErrorCode::RecordListTooLarge
-        | ErrorCode::InvalidFetchSize => ErrorCode::InvalidCommitOffsetSize,
-        other => other,
-    }
 }
 
 /// Runs [`expire`] every `offsets.retention.check.interval.ms` while the coordinator lives.

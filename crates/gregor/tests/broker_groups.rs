@@ -48,6 +48,35 @@ async fn coordinator(connection: &BrokerConnection, group: &str) {
     }
 }
 
+/// A started broker (with [`FAST`]) on its own ZooKeeper and directory.
+struct Fixture {
+    /// Killed first when the fixture is dropped.
+    broker: Broker,
+    zk: TestZooKeeper,
+    _dir: tempfile::TempDir,
+}
+
+/// The fixture, or `None` (the test skips) without ZooKeeper.
+fn fixture() -> Option<Fixture> {
+    let zk = TestZooKeeper::start_or_skip()?;
+    let dir = tempfile::tempdir().unwrap();
+    let mut broker = Broker::new(dir.path(), "b0", &zk.connect_string(), FAST);
+    broker.start();
+    Some(Fixture {
+        broker,
+        zk,
+        _dir: dir,
+    })
+}
+
+/// Waits for leaders of `topics` and a coordinator for `group`; a connection to the broker.
+async fn ready(broker: &Broker, topics: &[&str], group: &str) -> BrokerConnection {
+    broker.wait_for_leaders(topics).await;
+    let connection = broker.connect().await;
+    coordinator(&connection, group).await;
+    connection
+}
+
 fn join(group: &str, member_id: &str, session_timeout_ms: i32) -> JoinGroupRequest {
     JoinGroupRequest {
         group_id: group.to_string(),
@@ -218,16 +247,16 @@ async fn group_state(connection: &BrokerConnection, group: &str) -> String {
 
 #[test]
 fn a_member_joins_syncs_commits_leaves_and_the_group_is_deleted() {
-    let Some(zk) = TestZooKeeper::start_or_skip() else {
+    let Some(Fixture {
+        zk: _zk,
+        broker,
+        _dir,
+    }) = fixture()
+    else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let mut broker = Broker::new(tmp.path(), "b0", &zk.connect_string(), FAST);
-    broker.start();
     runtime().block_on(async {
-        broker.wait_for_leaders(&["events"]).await;
-        let c = broker.connect().await;
-        coordinator(&c, "life").await;
+        let c = ready(&broker, &["events"], "life").await;
         let joined = join_as_new_member(&c, "life", 10_000).await;
         assert_eq!(joined.error_code, ErrorCode::None);
         assert_eq!(joined.generation_id, 1);
@@ -346,16 +375,16 @@ fn a_member_joins_syncs_commits_leaves_and_the_group_is_deleted() {
 
 #[test]
 fn bad_group_requests_get_kafkas_error_codes() {
-    let Some(zk) = TestZooKeeper::start_or_skip() else {
+    let Some(Fixture {
+        zk: _zk,
+        broker,
+        _dir,
+    }) = fixture()
+    else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let mut broker = Broker::new(tmp.path(), "b0", &zk.connect_string(), FAST);
-    broker.start();
     runtime().block_on(async {
-        broker.wait_for_leaders(&["events"]).await;
-        let c = broker.connect().await;
-        coordinator(&c, "bad").await;
+        let c = ready(&broker, &["events"], "bad").await;
 
         let empty = c.send_at(join("", "", 10_000), 5).await.unwrap();
         assert_eq!(empty.error_code, ErrorCode::InvalidGroupId);
@@ -471,16 +500,16 @@ fn bad_group_requests_get_kafkas_error_codes() {
 
 #[test]
 fn a_silent_member_is_expired_after_its_session_timeout() {
-    let Some(zk) = TestZooKeeper::start_or_skip() else {
+    let Some(Fixture {
+        zk: _zk,
+        broker,
+        _dir,
+    }) = fixture()
+    else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let mut broker = Broker::new(tmp.path(), "b0", &zk.connect_string(), FAST);
-    broker.start();
     runtime().block_on(async {
-        broker.wait_for_leaders(&["events"]).await;
-        let c = broker.connect().await;
-        coordinator(&c, "expiry").await;
+        let c = ready(&broker, &["events"], "expiry").await;
         let a = join_as_new_member(&c, "expiry", 1000).await;
         let a_id = a.member_id.clone();
         sync(&c, "expiry", 1, &a_id, &[]).await;
@@ -531,17 +560,17 @@ fn a_silent_member_is_expired_after_its_session_timeout() {
 
 #[test]
 fn committed_offsets_and_groups_survive_sigterm_and_kill_9() {
-    let Some(zk) = TestZooKeeper::start_or_skip() else {
+    let Some(Fixture {
+        zk,
+        mut broker,
+        _dir,
+    }) = fixture()
+    else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let mut broker = Broker::new(tmp.path(), "b0", &zk.connect_string(), FAST);
-    broker.start();
     let rt = runtime();
     rt.block_on(async {
-        broker.wait_for_leaders(&["events"]).await;
-        let c = broker.connect().await;
-        coordinator(&c, "durable").await;
+        let c = ready(&broker, &["events"], "durable").await;
         let a = join_as_new_member(&c, "durable", 10_000).await;
         sync(&c, "durable", 1, &a.member_id, &[(&a.member_id, b"x")]).await;
         assert_eq!(
@@ -581,16 +610,16 @@ fn committed_offsets_and_groups_survive_sigterm_and_kill_9() {
 
 #[test]
 fn a_static_member_rejoining_takes_over_without_a_rebalance() {
-    let Some(zk) = TestZooKeeper::start_or_skip() else {
+    let Some(Fixture {
+        zk: _zk,
+        broker,
+        _dir,
+    }) = fixture()
+    else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let mut broker = Broker::new(tmp.path(), "b0", &zk.connect_string(), FAST);
-    broker.start();
     runtime().block_on(async {
-        broker.wait_for_leaders(&["events"]).await;
-        let c = broker.connect().await;
-        coordinator(&c, "static").await;
+        let c = ready(&broker, &["events"], "static").await;
         let mut request = join("static", "", 10_000);
         request.group_instance_id = Some("instance-1".into());
         // Static members get their id at once (no MEMBER_ID_REQUIRED), prefixed by the instance.
@@ -668,16 +697,16 @@ fn a_static_member_rejoining_takes_over_without_a_rebalance() {
 
 #[test]
 fn deleting_a_topic_removes_its_committed_offsets() {
-    let Some(zk) = TestZooKeeper::start_or_skip() else {
+    let Some(Fixture {
+        zk: _zk,
+        broker,
+        _dir,
+    }) = fixture()
+    else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let mut broker = Broker::new(tmp.path(), "b0", &zk.connect_string(), FAST);
-    broker.start();
     runtime().block_on(async {
-        broker.wait_for_leaders(&["kept", "doomed"]).await;
-        let c = broker.connect().await;
-        coordinator(&c, "cleanup").await;
+        let c = ready(&broker, &["kept", "doomed"], "cleanup").await;
         for topic in ["kept", "doomed"] {
             assert_eq!(
                 commit(&c, "cleanup", (-1, ""), topic, 0, 4, "").await,
@@ -718,16 +747,16 @@ fn deleting_a_topic_removes_its_committed_offsets() {
 
 #[test]
 fn a_member_that_does_not_rejoin_is_dropped_after_the_rebalance_timeout() {
-    let Some(zk) = TestZooKeeper::start_or_skip() else {
+    let Some(Fixture {
+        zk: _zk,
+        broker,
+        _dir,
+    }) = fixture()
+    else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let mut broker = Broker::new(tmp.path(), "b0", &zk.connect_string(), FAST);
-    broker.start();
     runtime().block_on(async {
-        broker.wait_for_leaders(&["events"]).await;
-        let c = broker.connect().await;
-        coordinator(&c, "slow").await;
+        let c = ready(&broker, &["events"], "slow").await;
         let mut request = join("slow", "", 10_000);
         request.rebalance_timeout_ms = 1500;
         let first = c.send_at(request.clone(), 2).await.unwrap();
