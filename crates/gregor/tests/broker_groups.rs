@@ -247,16 +247,12 @@ async fn group_state(connection: &BrokerConnection, group: &str) -> String {
 
 #[test]
 fn a_member_joins_syncs_commits_leaves_and_the_group_is_deleted() {
-    let Some(Fixture {
-        zk: _zk,
-        broker,
-        _dir,
-    }) = fixture()
-    else {
+    let Some(fixture) = fixture() else {
         return;
     };
+    let broker = &fixture.broker;
     runtime().block_on(async {
-        let c = ready(&broker, &["events"], "life").await;
+        let c = ready(broker, &["events"], "life").await;
         let joined = join_as_new_member(&c, "life", 10_000).await;
         assert_eq!(joined.error_code, ErrorCode::None);
         assert_eq!(joined.generation_id, 1);
@@ -375,16 +371,12 @@ fn a_member_joins_syncs_commits_leaves_and_the_group_is_deleted() {
 
 #[test]
 fn bad_group_requests_get_kafkas_error_codes() {
-    let Some(Fixture {
-        zk: _zk,
-        broker,
-        _dir,
-    }) = fixture()
-    else {
+    let Some(fixture) = fixture() else {
         return;
     };
+    let broker = &fixture.broker;
     runtime().block_on(async {
-        let c = ready(&broker, &["events"], "bad").await;
+        let c = ready(broker, &["events"], "bad").await;
 
         let empty = c.send_at(join("", "", 10_000), 5).await.unwrap();
         assert_eq!(empty.error_code, ErrorCode::InvalidGroupId);
@@ -500,16 +492,12 @@ fn bad_group_requests_get_kafkas_error_codes() {
 
 #[test]
 fn a_silent_member_is_expired_after_its_session_timeout() {
-    let Some(Fixture {
-        zk: _zk,
-        broker,
-        _dir,
-    }) = fixture()
-    else {
+    let Some(fixture) = fixture() else {
         return;
     };
+    let broker = &fixture.broker;
     runtime().block_on(async {
-        let c = ready(&broker, &["events"], "expiry").await;
+        let c = ready(broker, &["events"], "expiry").await;
         let a = join_as_new_member(&c, "expiry", 1000).await;
         let a_id = a.member_id.clone();
         sync(&c, "expiry", 1, &a_id, &[]).await;
@@ -570,7 +558,7 @@ fn committed_offsets_and_groups_survive_sigterm_and_kill_9() {
     };
     let rt = runtime();
     rt.block_on(async {
-        let c = ready(&broker, &["events"], "durable").await;
+        let c = ready(broker, &["events"], "durable").await;
         let a = join_as_new_member(&c, "durable", 10_000).await;
         sync(&c, "durable", 1, &a.member_id, &[(&a.member_id, b"x")]).await;
         assert_eq!(
@@ -610,16 +598,12 @@ fn committed_offsets_and_groups_survive_sigterm_and_kill_9() {
 
 #[test]
 fn a_static_member_rejoining_takes_over_without_a_rebalance() {
-    let Some(Fixture {
-        zk: _zk,
-        broker,
-        _dir,
-    }) = fixture()
-    else {
+    let Some(fixture) = fixture() else {
         return;
     };
+    let broker = &fixture.broker;
     runtime().block_on(async {
-        let c = ready(&broker, &["events"], "static").await;
+        let c = ready(broker, &["events"], "static").await;
         let mut request = join("static", "", 10_000);
         request.group_instance_id = Some("instance-1".into());
         // Static members get their id at once (no MEMBER_ID_REQUIRED), prefixed by the instance.
@@ -697,16 +681,12 @@ fn a_static_member_rejoining_takes_over_without_a_rebalance() {
 
 #[test]
 fn deleting_a_topic_removes_its_committed_offsets() {
-    let Some(Fixture {
-        zk: _zk,
-        broker,
-        _dir,
-    }) = fixture()
-    else {
+    let Some(fixture) = fixture() else {
         return;
     };
+    let broker = &fixture.broker;
     runtime().block_on(async {
-        let c = ready(&broker, &["kept", "doomed"], "cleanup").await;
+        let c = ready(broker, &["kept", "doomed"], "cleanup").await;
         for topic in ["kept", "doomed"] {
             assert_eq!(
                 commit(&c, "cleanup", (-1, ""), topic, 0, 4, "").await,
@@ -747,16 +727,12 @@ fn deleting_a_topic_removes_its_committed_offsets() {
 
 #[test]
 fn a_member_that_does_not_rejoin_is_dropped_after_the_rebalance_timeout() {
-    let Some(Fixture {
-        zk: _zk,
-        broker,
-        _dir,
-    }) = fixture()
-    else {
+    let Some(fixture) = fixture() else {
         return;
     };
+    let broker = &fixture.broker;
     runtime().block_on(async {
-        let c = ready(&broker, &["events"], "slow").await;
+        let c = ready(broker, &["events"], "slow").await;
         let mut request = join("slow", "", 10_000);
         request.rebalance_timeout_ms = 1500;
         let first = c.send_at(request.clone(), 2).await.unwrap();
