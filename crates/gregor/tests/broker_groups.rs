@@ -558,7 +558,7 @@ fn committed_offsets_and_groups_survive_sigterm_and_kill_9() {
     };
     let rt = runtime();
     rt.block_on(async {
-        let c = ready(broker, &["events"], "durable").await;
+        let c = ready(&broker, &["events"], "durable").await;
         let a = join_as_new_member(&c, "durable", 10_000).await;
         sync(&c, "durable", 1, &a.member_id, &[(&a.member_id, b"x")]).await;
         assert_eq!(
