@@ -766,3 +766,67 @@ fn a_member_that_does_not_rejoin_is_dropped_after_the_rebalance_timeout() {
         );
     });
 }
+
+#[test]
+fn offset_commit_v0_is_kept_in_zookeeper_as_kafka_2_4_does() {
+    let Some(fixture) = fixture() else {
+        return;
+    };
+    let broker = &fixture.broker;
+    runtime().block_on(async {
+        let c = ready(broker, &["events"], "zk-group").await;
+        let request = OffsetCommitRequest {
+            group_id: "zk-group".into(),
+            topics: vec![OffsetCommitRequestTopic {
+                name: "events".into(),
+                partitions: vec![OffsetCommitRequestPartition {
+                    partition_index: 0,
+                    committed_offset: 31,
+                    committed_metadata: Some(String::new()),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let committed = c.send_at(request, 0).await.unwrap();
+        assert_eq!(
+            committed.topics[0].partitions[0].error_code,
+            ErrorCode::None
+        );
+        let zk = gregor_zk::KafkaZkClient::connect(&fixture.zk.connect_string(), 10_000, 10_000)
+            .await
+            .unwrap();
+        let (data, _) = zk
+            .get_data("/consumers/zk-group/offsets/events/0")
+            .await
+            .unwrap()
+            .expect("the v0 offset znode");
+        assert_eq!(data, b"31");
+        let fetch = OffsetFetchRequest {
+            group_id: "zk-group".into(),
+            topics: Some(vec![OffsetFetchRequestTopic {
+                name: "events".into(),
+                partition_indexes: vec![0, 9],
+                ..Default::default()
+            }]),
+            ..Default::default()
+        };
+        let v0 = c.send_at(fetch.clone(), 0).await.unwrap();
+        let answers: Vec<(i64, ErrorCode)> = v0.topics[0]
+            .partitions
+            .iter()
+            .map(|p| (p.committed_offset, p.error_code))
+            .collect();
+        assert_eq!(
+            answers,
+            [
+                (31, ErrorCode::None),
+                (-1, ErrorCode::UnknownTopicOrPartition)
+            ]
+        );
+        // v1+ read __consumer_offsets, where nothing was committed.
+        let v1 = c.send_at(fetch, 1).await.unwrap();
+        assert_eq!(v1.topics[0].partitions[0].committed_offset, -1);
+    });
+}
