@@ -25,6 +25,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &[
             "gregor-protocol",
             "gregor-client",
+            "gregor-coordinator",
             "gregor-zk",
             "gregor-log",
         ],

@@ -18,6 +18,8 @@ pub struct LogDumpOptions {
     pub print_contents: bool,
     /// `--deep-iteration` (implied by `--print-data-log`): one line per record.
     pub deep_iteration: bool,
+    /// `--offsets-decoder`: contents decoded as `__consumer_offsets` records.
+    pub offsets_decoder: bool,
 }
 
 /// Kafka's `CompressionType` enum constant names, as `toString` prints them in 2.4.
@@ -151,6 +153,12 @@ fn print_v2_records(
         );
         if batch.is_control() {
             print_control(record.key, record.value, out);
+        } else if options.offsets_decoder {
+            if let Some((key, payload)) =
+                super::offsets_decoder::key_and_payload(record.key, record.value)
+            {
+                let _ = write!(out, " key: {key} payload: {payload}");
+            }
         } else if options.print_contents {
             print_contents(record.key, record.value, out);
         }

@@ -4,6 +4,7 @@
 
 pub mod index;
 pub mod log_file;
+pub mod offsets_decoder;
 pub mod other_files;
 
 use std::collections::BTreeMap;
@@ -79,6 +80,7 @@ pub fn run_dump_log(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -
         log: LogDumpOptions {
             print_contents,
             deep_iteration: print_contents || options.has("deep-iteration"),
+            offsets_decoder: options.has("offsets-decoder"),
         },
         verify_only: options.has("verify-index-only"),
         index_sanity_only: options.has("index-sanity-check"),
