@@ -1,6 +1,7 @@
 //! DescribeGroups (key 15), versions 0–5: state, protocol and members of each group; members'
 //! metadata and assignments only while the group is Stable, as in Kafka. Authorized
-//! operations (v3+) are every group operation (READ, DELETE, DESCRIBE): there is no authorizer.
+//! operations (v3+) are every group operation (READ, DELETE, DESCRIBE): there is no authorizer;
+//! not asked for, or after an error, they are 0 as 2.4.1 writes them.
 
 use std::ops::RangeInclusive;
 use std::sync::Arc;
@@ -34,6 +35,7 @@ pub async fn handle(
                 Err(error_code) => DescribedGroup {
                     error_code,
                     group_id: group_id.clone(),
+                    authorized_operations: 0,
                     ..DescribedGroup::default()
                 },
                 Ok(summary) => DescribedGroup {
