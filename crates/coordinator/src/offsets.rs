@@ -212,6 +212,53 @@ pub(crate) async fn expire(inner: &Arc<Inner>, now: i64) {
 }
 
 impl GroupCoordinator {
+    /// Kafka's `handleDeleteOffsets` (OffsetDelete, KIP-496): an Empty group loses the offsets
+    /// asked for; a consumer group with members only those of topics none of its members
+    /// subscribes to (GROUP_SUBSCRIBED_TO_TOPIC for the others); other groups answer
+    /// NON_EMPTY_GROUP. The group-level error, or one error per partition.
+    pub async fn delete_offsets(
+        &self,
+        group_id: &str,
+        partitions: &[TopicPartition],
+    ) -> Result<Vec<(TopicPartition, ErrorCode)>, ErrorCode> {
+        let (eligible, mut errors) = {
+            let state = self.inner.state.lock();
+            self.inner
+                .validate(&state, group_id, GroupIdRule::NonEmpty)?;
+            let group = state
+                .groups
+                .get(group_id)
+                .filter(|g| !g.is(GroupState::Dead))
+                .ok_or(ErrorCode::GroupIdNotFound)?;
+            match group.state {
+                GroupState::Empty => (partitions.to_vec(), Vec::new()),
+                _ if group.protocol_type.as_deref() == Some("consumer") => {
+                    let subscribed = subscribed_topics(group);
+                    let (consumed, free): (Vec<_>, Vec<_>) = partitions
+                        .iter()
+                        .cloned()
+                        .partition(|(topic, _)| subscribed.contains(topic));
+                    let errors = consumed
+                        .into_iter()
+                        .map(|tp| (tp, ErrorCode::GroupSubscribedToTopic))
+                        .collect();
+                    (free, errors)
+                }
+                _ => return Err(ErrorCode::NonEmptyGroup),
+            }
+        };
+        if !eligible.is_empty() {
+            let removed = cleanup(&self.inner, now_ms(), |group, tp, _| {
+                group.id == group_id && eligible.contains(tp)
+            })
+            .await;
+            let names: Vec<String> = eligible.iter().map(|(t, p)| format!("{t}-{p}")).collect();
+            log::info!(target: crate::coordinator::COORDINATOR_LOG, "{}The following offsets of the group {group_id} were deleted: {}. A total of {removed} offsets were removed.", self.inner.prefix(), names.join(", "));
+            errors.extend(eligible.into_iter().map(|tp| (tp, ErrorCode::None)));
+        }
+        Ok(errors)
+    }
+
     /// Kafka's `handleDeletedPartitions`: offsets of deleted topics' partitions are removed from
     /// every group (with tombstones).
     pub async fn handle_deleted_partitions(&self, partitions: &[TopicPartition]) {
@@ -222,6 +269,42 @@ impl GroupCoordinator {
         let names: Vec<String> = partitions.iter().map(|(t, p)| format!("{t}-{p}")).collect();
         log::info!(target: crate::coordinator::COORDINATOR_LOG, "{}Removed {removed} offsets associated with deleted partitions: {}.", self.inner.prefix(), names.join(", "));
     }
+}
+
+/// The topics the members subscribe to, read from their consumer-protocol subscriptions
+/// (version, then an array of topic names) for the selected protocol.
+fn subscribed_topics(group: &Group) -> Vec<String> {
+    let protocol = group.protocol.clone().unwrap_or_default();
+    let mut topics = Vec::new();
+    for member in group.members.values() {
+        let metadata = member.metadata(&protocol);
+        let mut bytes: &[u8] = &metadata;
+        let Some(count) = take(&mut bytes, 2).and_then(|_| take(&mut bytes, 4)) else {
+            continue;
+        };
+        let count = i32::from_be_bytes([count[0], count[1], count[2], count[3]]);
+        for _ in 0..count.max(0) {
+            let Some(len) = take(&mut bytes, 2) else {
+                break;
+            };
+            let len = i16::from_be_bytes([len[0], len[1]]);
+            let Some(name) = take(&mut bytes, usize::try_from(len).unwrap_or(0)) else {
+                break;
+            };
+            topics.push(String::from_utf8_lossy(name).into_owned());
+        }
+    }
+    topics
+}
+
+/// The next `n` bytes of `bytes`, if there are that many.
+fn take<'a>(bytes: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+    if bytes.len() < n {
+        return None;
+    }
+    let (head, tail) = bytes.split_at(n);
+    *bytes = tail;
+    Some(head)
 }
 
 /// Removes the offsets `doomed` selects from every group and tombstones them; an Empty group

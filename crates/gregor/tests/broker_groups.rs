@@ -830,3 +830,100 @@ fn offset_commit_v0_is_kept_in_zookeeper_as_kafka_2_4_does() {
         assert_eq!(v1.topics[0].partitions[0].committed_offset, -1);
     });
 }
+
+/// Consumer-protocol Subscription v1 of `topics` (kafka-2.4.md §6.4).
+fn subscription(topics: &[&str]) -> Bytes {
+    let mut out = vec![0, 1];
+    out.extend_from_slice(&(topics.len() as i32).to_be_bytes());
+    for topic in topics {
+        out.extend_from_slice(&(topic.len() as i16).to_be_bytes());
+        out.extend_from_slice(topic.as_bytes());
+    }
+    out.extend_from_slice(&(-1i32).to_be_bytes());
+    out.extend_from_slice(&0i32.to_be_bytes());
+    Bytes::from(out)
+}
+
+#[test]
+fn offset_delete_spares_the_topics_an_active_group_consumes() {
+    let Some(fixture) = fixture() else {
+        return;
+    };
+    let broker = &fixture.broker;
+    runtime().block_on(async {
+        let c = ready(broker, &["events", "other"], "od").await;
+        let mut request = join("od", "", 10_000);
+        request.protocols[0].metadata = subscription(&["events"]);
+        let joined = c.send_at(request, 3).await.unwrap();
+        let me = joined.member_id.clone();
+        assert_eq!(sync(&c, "od", 1, &me, &[]).await.0, ErrorCode::None);
+        for topic in ["events", "other"] {
+            assert_eq!(
+                commit(&c, "od", (1, &me), topic, 0, 8, "").await,
+                ErrorCode::None
+            );
+        }
+        let delete = |group: &str| gregor_protocol::OffsetDeleteRequest {
+            group_id: group.into(),
+            topics: ["events", "other"]
+                .iter()
+                .map(|t| gregor_protocol::OffsetDeleteRequestTopic {
+                    name: t.to_string(),
+                    partitions: vec![gregor_protocol::OffsetDeleteRequestPartition {
+                        partition_index: 0,
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        };
+        let answer = c.send(delete("od")).await.unwrap();
+        let errors: Vec<(String, ErrorCode)> = answer
+            .topics
+            .iter()
+            .map(|t| (t.name.clone(), t.partitions[0].error_code))
+            .collect();
+        assert_eq!(answer.error_code, ErrorCode::None);
+        assert_eq!(
+            errors,
+            [
+                ("events".to_string(), ErrorCode::GroupSubscribedToTopic),
+                ("other".to_string(), ErrorCode::None)
+            ]
+        );
+        assert_eq!(
+            fetch_offsets(&c, "od", "events", &[0]).await.topics[0].partitions[0].committed_offset,
+            8
+        );
+        assert_eq!(
+            fetch_offsets(&c, "od", "other", &[0]).await.topics[0].partitions[0].committed_offset,
+            -1
+        );
+        let unknown = c.send(delete("no-such-group")).await.unwrap();
+        assert_eq!(unknown.error_code, ErrorCode::GroupIdNotFound);
+        assert!(unknown.topics.is_empty());
+        // Once the member leaves, every offset of the Empty group can go.
+        let left = c
+            .send_at(
+                LeaveGroupRequest {
+                    group_id: "od".into(),
+                    member_id: me.clone(),
+                    ..Default::default()
+                },
+                2,
+            )
+            .await
+            .unwrap();
+        assert_eq!(left.error_code, ErrorCode::None);
+        let answer = c.send(delete("od")).await.unwrap();
+        assert!(answer
+            .topics
+            .iter()
+            .all(|t| t.partitions[0].error_code == ErrorCode::None));
+        assert_eq!(
+            fetch_offsets(&c, "od", "events", &[0]).await.topics[0].partitions[0].committed_offset,
+            -1
+        );
+    });
+}

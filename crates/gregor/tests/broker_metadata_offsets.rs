@@ -188,6 +188,7 @@ fn api_versions_advertise_kafka_2_4_1_ranges_of_served_apis_only() {
             (ApiKey::DescribeGroups, 5),
             (ApiKey::ListGroups, 3),
             (ApiKey::DeleteGroups, 2),
+            (ApiKey::OffsetDelete, 0),
         ] {
             assert_eq!(versions.range(api), Some((0, max)), "{api:?}");
         }

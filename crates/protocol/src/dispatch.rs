@@ -142,6 +142,7 @@ dispatch! {
     SaslAuthenticate(SaslAuthenticateRequest, SaslAuthenticateResponse),
     CreatePartitions(CreatePartitionsRequest, CreatePartitionsResponse),
     DeleteGroups(DeleteGroupsRequest, DeleteGroupsResponse),
+    OffsetDelete(OffsetDeleteRequest, OffsetDeleteResponse),
 }
 
 impl RequestBody {

@@ -98,7 +98,7 @@ fn random_request(api_key: ApiKey, version: i16, seed: u64) -> RequestBody {
         InitProducerId => InitProducerIdRequest, OffsetForLeaderEpoch => OffsetForLeaderEpochRequest,
         DescribeConfigs => DescribeConfigsRequest, AlterConfigs => AlterConfigsRequest,
         SaslAuthenticate => SaslAuthenticateRequest, CreatePartitions => CreatePartitionsRequest,
-        DeleteGroups => DeleteGroupsRequest
+        DeleteGroups => DeleteGroupsRequest, OffsetDelete => OffsetDeleteRequest
     )
 }
 

@@ -137,6 +137,8 @@ oracle_tests! {
     create_partitions_response: CreatePartitionsResponse, CreatePartitionsResponse;
     delete_groups_request: DeleteGroupsRequest, DeleteGroupsRequest;
     delete_groups_response: DeleteGroupsResponse, DeleteGroupsResponse;
+    offset_delete_request: OffsetDeleteRequest, OffsetDeleteRequest;
+    offset_delete_response: OffsetDeleteResponse, OffsetDeleteResponse;
 }
 
 fn our_bytes<O: gregor_protocol::Message>(value: &O, version: i16) -> Bytes {

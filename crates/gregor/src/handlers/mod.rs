@@ -31,6 +31,7 @@ pub mod list_groups;
 pub mod list_offsets;
 pub mod metadata;
 pub mod offset_commit;
+pub mod offset_delete;
 pub mod offset_fetch;
 pub mod produce;
 pub mod stop_replica;
@@ -108,6 +109,7 @@ registry! {
     AlterConfigs => alter_configs,
     CreatePartitions => create_partitions,
     DeleteGroups => delete_groups,
+    OffsetDelete => offset_delete,
 }
 
 /// The broker's [`Service`]: routes each decoded request to its handler.
