@@ -15,6 +15,7 @@ pub mod group;
 mod loader;
 pub mod membership;
 pub mod offsets;
+mod rebalance;
 pub mod records;
 
 pub use config::{GroupConfig, LogChunk, OffsetsLog};

@@ -12,8 +12,8 @@ use gregor_protocol::ErrorCode;
 
 use crate::coordinator::{now_ms, Inner, Ownership, GROUP_METADATA_TOPIC, MANAGER_LOG};
 use crate::group::{Group, GroupState, Member};
-use crate::membership::schedule_member_expiry;
 use crate::offsets::TopicPartition;
+use crate::rebalance::schedule_member_expiry;
 use crate::records::{GroupValue, OffsetValue, RecordKey};
 
 /// What a partition holds, by group.
