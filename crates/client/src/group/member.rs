@@ -10,8 +10,8 @@
 //! 3. Once synced, a heartbeat task runs every `heartbeat.interval.ms`
 //!    (see `heartbeat`); REBALANCE_IN_PROGRESS there asks the owner to rejoin.
 //!
-//! The owner drives it: `join` when `rejoin_needed`, `commit` with the current generation, and
-//! `leave` (LeaveGroup) on close. Offsets and fetching stay with the owner.
+//! The owner drives it: `join` when `rejoin_needed`, `commit` with the current generation,
+//! `subscribe` when its topics change (a pattern subscription), and `leave` (LeaveGroup) on close. Offsets and fetching stay with the owner.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -85,7 +85,7 @@ enum JoinOutcome {
     Rejoin,
 }
 
-/// A consumer-group member subscribed to a fixed list of topics.
+/// A consumer-group member subscribed to a list of topics (changed with `subscribe`).
 pub struct GroupMember {
     /// The cluster client (shared with the owner's fetches).
     client: Arc<KafkaClient>,
@@ -108,6 +108,20 @@ impl GroupMember {
             topics,
             shared: Arc::new(MemberShared::new()),
             heartbeat: None,
+        }
+    }
+
+    /// The subscribed topics.
+    pub fn topics(&self) -> &[String] {
+        &self.topics
+    }
+
+    /// Changes the subscription (the Java consumer's pattern subscription after a metadata
+    /// update); a different list asks for a rejoin, so the group reassigns with it.
+    pub fn subscribe(&mut self, topics: Vec<String>) {
+        if topics != self.topics {
+            self.topics = topics;
+            self.shared.request_rejoin();
         }
     }
 

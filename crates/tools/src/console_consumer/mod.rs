@@ -1,12 +1,14 @@
 //! `kafka-console-consumer` (Kafka 2.4's `kafka.tools.ConsoleConsumer`). Without `--partition`
-//! it subscribes to `--topic` in a consumer group (`--group`, or `group.id` in the consumer
+//! it subscribes to `--topic`, or to every topic whose whole name matches the `--whitelist`
+//! regex (new matching topics join within `metadata.max.age.ms`), in a consumer group
+//! (`--group`, or `group.id` in the consumer
 //! properties, else `console-consumer-<random>` with auto-commit off): each assigned partition
 //! starts at the group's committed offset, else at the end (the beginning with
 //! `--from-beginning` or `auto.offset.reset=earliest`); offsets are auto-committed while it
 //! runs and on exit, and it leaves the group on exit. With `--partition` it reads just that
 //! partition from `--offset` (default: the end) without joining. Records are printed with the
 //! `DefaultMessageFormatter`; on exit (`--max-messages`, `--timeout-ms`, SIGINT/SIGTERM) it
-//! prints `Processed a total of N messages` on stderr. `--whitelist` is not supported yet.
+//! prints `Processed a total of N messages` on stderr.
 
 pub mod consumer;
 pub mod formatter;
@@ -134,8 +136,9 @@ async fn consume(
             .timeout_ms
             .is_some_and(|t| since.elapsed() >= Duration::from_millis(t))
     };
-    // Wait for the topic to exist (the Java consumer keeps polling metadata likewise).
-    loop {
+    // Wait for the topic to exist (the Java consumer keeps polling metadata likewise); a
+    // whitelist subscribes to whatever matches, possibly nothing yet.
+    while config.whitelist.is_none() {
         match topic_partitions(client, &config.topic).await {
             // An assigned partition that does not exist (yet) is waited for, as the Java
             // consumer keeps refreshing metadata.
@@ -180,14 +183,14 @@ async fn consume(
             continue;
         }
         last_record = Instant::now();
-        for record in &records {
+        for (topic, record) in &records {
             if config.max_messages.is_some_and(|max| *count >= max) {
                 break;
             }
             if formatter.write_to(record, out).is_err() {
                 return Ending::OutputClosed;
             }
-            session.consumed(record);
+            session.consumed(topic, record);
             *count += 1;
         }
         let _ = out.flush();

@@ -1,6 +1,7 @@
 //! kafka-console-consumer's options and checks (Kafka 2.4's `ConsoleConsumer.ConsumerConfig`),
 //! with Kafka's texts for refused combinations, and the consumer properties the run uses
-//! (`group.id`, `enable.auto.commit`, `auto.offset.reset`, the group timeouts).
+//! (`group.id`, `enable.auto.commit`, `auto.offset.reset`, the group timeouts,
+//! `metadata.max.age.ms` and `exclude.internal.topics` for `--whitelist`).
 
 use std::collections::BTreeMap;
 
@@ -17,8 +18,14 @@ use crate::topics::options::OptionSpec;
 /// The checked settings of one run.
 #[derive(Debug, Clone)]
 pub struct ConsoleConsumerConfig {
-    /// `--topic`.
+    /// `--topic` ("" with `--whitelist`).
     pub topic: String,
+    /// `--whitelist`: the Java regex, anchored to match whole topic names.
+    pub whitelist: Option<regex::Regex>,
+    /// `metadata.max.age.ms` (300000): how often `--whitelist` looks for new matching topics.
+    pub metadata_max_age_ms: u64,
+    /// `exclude.internal.topics` (true): `--whitelist` never matches internal topics.
+    pub exclude_internal_topics: bool,
     /// `--partition`: assign only this partition; subscribe in the group otherwise.
     pub partition: Option<i32>,
     /// The group: `group.id` from `--group` or the consumer properties, else
@@ -136,13 +143,10 @@ impl ConsoleConsumerConfig {
                 "Options group and partition cannot be specified together.",
             ));
         }
-        if options.has("whitelist") {
-            return Err(Exit {
-                stdout: String::new(),
-                stderr: "--whitelist is not supported by Gregor yet; use --topic.\n".into(),
-                code: 1,
-            });
-        }
+        let whitelist = options
+            .value_of("whitelist")
+            .map(compile_whitelist)
+            .transpose()?;
         let reset = consumer_props.get("auto.offset.reset").cloned();
         if let Some(reset) = reset
             .as_deref()
@@ -220,6 +224,11 @@ impl ConsoleConsumerConfig {
         group.heartbeat_interval_ms = number("heartbeat.interval.ms", group.heartbeat_interval_ms);
         Ok(ConsoleConsumerConfig {
             topic: options.value_of("topic").unwrap_or_default().to_string(),
+            whitelist,
+            metadata_max_age_ms: number("metadata.max.age.ms", 300_000),
+            exclude_internal_topics: consumer_props
+                .get("exclude.internal.topics")
+                .map_or(true, |value| !value.trim().eq_ignore_ascii_case("false")),
             partition,
             group,
             group_given,
@@ -234,6 +243,25 @@ impl ConsoleConsumerConfig {
             fetch,
         })
     }
+}
+
+/// `Pattern.compile` of `--whitelist`, matched against whole topic names as the Java consumer's
+/// `matcher(topic).matches()` does. Kafka fails in `run` with an uncaught exception (ERROR log,
+/// exit 1, no record count); Rust's regex syntax stands in for Java's (no look-around or
+/// back-references), so the exception's text is the Rust one.
+fn compile_whitelist(pattern: &str) -> Result<regex::Regex, Exit> {
+    regex::Regex::new(&format!("^(?:{pattern})$")).map_err(|error| {
+        let line = crate::log4j::log_line(
+            "ERROR",
+            "Unknown error when running consumer: ",
+            "kafka.tools.ConsoleConsumer$",
+        );
+        Exit {
+            stdout: String::new(),
+            stderr: format!("{line}java.util.regex.PatternSyntaxException: {error}\n"),
+            code: 1,
+        }
+    })
 }
 
 /// Kafka's group-id rule: `--group`, `group.id` in `--consumer.config` and in
@@ -283,111 +311,5 @@ fn random_below(bound: u64) -> u64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn props(entries: &[(&str, &str)]) -> BTreeMap<String, String> {
-        entries
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn one_group_named_in_several_places_is_fine_two_are_refused() {
-        let file = props(&[("group.id", "g")]);
-        let line = props(&[("group.id", "g")]);
-        assert_eq!(
-            group_id(Some("g"), &file, &line),
-            Ok(("g".to_string(), true))
-        );
-        let error = group_id(Some("g"), &props(&[("group.id", "h")]), &line).unwrap_err();
-        assert_eq!(error, "The group ids provided in different places (directly using '--group', via '--consumer-property', or via '--consumer.config') do not match. Detected group ids: 'g', 'h'");
-    }
-
-    #[test]
-    fn without_a_group_a_random_console_consumer_group_is_used() {
-        let (group, given) = group_id(None, &BTreeMap::new(), &BTreeMap::new()).unwrap();
-        assert!(!given);
-        let number: u64 = group
-            .strip_prefix("console-consumer-")
-            .and_then(|n| n.parse().ok())
-            .expect("console-consumer-<n>");
-        assert!(number < 100_000);
-    }
-
-    fn config(args: &[&str]) -> Result<ConsoleConsumerConfig, Exit> {
-        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        ConsoleConsumerConfig::from_args(&args)
-    }
-
-    #[test]
-    fn auto_commit_defaults_follow_whether_the_group_was_named() {
-        let named = config(&["--bootstrap-server", "h:1", "--topic", "t", "--group", "g"]).unwrap();
-        assert!(named.group_given && named.auto_commit);
-        assert_eq!(named.group.group_id, "g");
-        assert_eq!(
-            named.client.connection.client_id.as_deref(),
-            Some("consumer-g-1")
-        );
-        let random = config(&["--bootstrap-server", "h:1", "--topic", "t"]).unwrap();
-        assert!(!random.group_given && !random.auto_commit);
-        let forced = config(&[
-            "--bootstrap-server",
-            "h:1",
-            "--topic",
-            "t",
-            "--consumer-property",
-            "enable.auto.commit=true",
-            "--consumer-property",
-            "auto.commit.interval.ms=100",
-        ])
-        .unwrap();
-        assert!(forced.auto_commit);
-        assert_eq!(forced.auto_commit_interval_ms, 100);
-    }
-
-    #[test]
-    fn a_named_group_does_not_go_with_partition() {
-        let exit = config(&[
-            "--bootstrap-server",
-            "h:1",
-            "--topic",
-            "t",
-            "--partition",
-            "0",
-            "--consumer-property",
-            "group.id=g",
-        ])
-        .unwrap_err();
-        assert!(exit
-            .stderr
-            .starts_with("Options group and partition cannot be specified together.\nOption"));
-        assert!(config(&[
-            "--bootstrap-server",
-            "h:1",
-            "--topic",
-            "t",
-            "--partition",
-            "0"
-        ])
-        .is_ok());
-    }
-
-    #[test]
-    fn conflicting_groups_print_kafkas_usage_message() {
-        let exit = config(&[
-            "--bootstrap-server",
-            "h:1",
-            "--topic",
-            "t",
-            "--group",
-            "a",
-            "--consumer-property",
-            "group.id=b",
-        ])
-        .unwrap_err();
-        assert_eq!(exit.code, 1);
-        assert!(exit.stderr.starts_with("The group ids provided in different places (directly using '--group', via '--consumer-property', or via '--consumer.config') do not match. Detected group ids: 'a', 'b'\nOption"), "{}", exit.stderr);
-    }
-}
+#[path = "options_tests.rs"]
+mod tests;

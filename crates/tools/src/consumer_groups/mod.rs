@@ -5,6 +5,7 @@
 //! * `options`: the option table and every refusal (usage on stderr, exit 1);
 //! * `describe`: the three describe views;
 //! * `reset`: planning and committing offset resets;
+//! * `reset_specs`: the values of `--to-datetime`, `--by-duration` and `--from-file`;
 //! * here: the run, `--list`, `--delete`, and Kafka's error printing.
 //!
 //! Like Kafka, a failure while acting prints `\nError: <message>` on stdout (the exception on
@@ -14,6 +15,7 @@
 pub mod describe;
 pub mod options;
 pub mod reset;
+pub mod reset_specs;
 
 use std::io::Write;
 

@@ -37,8 +37,13 @@ pub enum ResetScenario {
     ToLatest,
     /// `--to-current`: the committed offset, or the end without one.
     ToCurrent,
-    /// `--to-datetime`, `--by-duration` or `--from-file`: accepted, not supported by Gregor.
-    Unsupported(&'static str),
+    /// `--to-datetime`: the first offset whose timestamp is at or after this time (as given;
+    /// parsed when the plan is made, as Kafka does).
+    ToDatetime(String),
+    /// `--by-duration`: as `--to-datetime` for now minus this ISO-8601 duration.
+    ByDuration(String),
+    /// `--from-file`: the plan in this CSV file (the format `--export` writes).
+    FromFile(String),
 }
 
 /// The one action of a run.
@@ -322,10 +327,16 @@ fn action(options: &ParsedOptions) -> Result<Action, Exit> {
     } else if options.has("to-current") {
         Some(ResetScenario::ToCurrent)
     } else {
-        ["to-datetime", "by-duration", "from-file"]
-            .into_iter()
-            .find(|name| options.has(name))
-            .map(ResetScenario::Unsupported)
+        let value = |name: &str| options.value_of(name).unwrap_or_default().to_string();
+        if options.has("to-datetime") {
+            Some(ResetScenario::ToDatetime(value("to-datetime")))
+        } else if options.has("by-duration") {
+            Some(ResetScenario::ByDuration(value("by-duration")))
+        } else if options.has("from-file") {
+            Some(ResetScenario::FromFile(value("from-file")))
+        } else {
+            None
+        }
     };
     Ok(Action::ResetOffsets(scenario))
 }

@@ -5,8 +5,12 @@
 //! only be reset if the group 'g' is inactive, but the current state is Stable.` and no rows.
 //! The plan prints as `GROUP TOPIC PARTITION NEW-OFFSET` (or CSV with `--export`).
 //!
-//! `--to-offset` and `--shift-by` are clamped into [log start, log end] with Kafka's WARN lines.
-//! `--to-datetime`, `--by-duration` and `--from-file` are not supported by Gregor yet.
+//! `--to-offset`, `--shift-by` and `--from-file` are clamped into [log start, log end] with
+//! Kafka's WARN lines. `--to-datetime` and `--by-duration` look the time up with ListOffsets
+//! (the Java consumer's `offsetsForTimes`); a partition with no record at or after it goes to
+//! its end. `--from-file` needs no scope: each group gets the rows the file has for it (or
+//! `Error: No reset plan for group g found`). Malformed values fail when the plan is made, with
+//! the exceptions of `reset_specs`.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -15,6 +19,7 @@ use gregor_client::group::PartitionOffsets;
 use gregor_client::{KafkaClient, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP};
 
 use super::options::{scenario_set, GroupCommand, ResetScenario};
+use super::reset_specs::{millis_before, parse_datetime, parse_duration, parse_reset_plan};
 use super::{print_error, selected_groups, Failure};
 use crate::log4j::log_line;
 use crate::topics::CommandError;
@@ -41,8 +46,9 @@ pub async fn reset_offsets(
             plan.push((group, PartitionOffsets::new()));
             continue;
         }
-        let partitions = partitions_to_reset(command, client, &group).await?;
-        let offsets = prepare(command, client, &group, &partitions, scenario, err).await?;
+        let from_file = matches!(scenario, Some(ResetScenario::FromFile(_)));
+        let partitions = partitions_to_reset(command, client, &group, from_file).await?;
+        let offsets = prepare(command, client, &group, &partitions, scenario, out, err).await?;
         if command.execute {
             client
                 .commit_offsets(&group, -1, "", &offsets, command.timeout_ms)
@@ -59,11 +65,13 @@ pub async fn reset_offsets(
     Ok(())
 }
 
-/// The scope: `--all-topics` (the group's committed partitions) or each `--topic`.
+/// The scope: `--all-topics` (the group's committed partitions) or each `--topic`; none is
+/// needed with `--from-file`.
 async fn partitions_to_reset(
     command: &GroupCommand,
     client: &KafkaClient,
     group: &str,
+    from_file: bool,
 ) -> Result<Vec<(String, i32)>, Failure> {
     if command.all_topics {
         let committed = client
@@ -72,6 +80,9 @@ async fn partitions_to_reset(
         return Ok(committed.into_keys().collect());
     }
     if command.topics.is_empty() {
+        if from_file {
+            return Ok(Vec::new());
+        }
         return Err(Failure::Usage(
             "One of the reset scopes should be defined: --all-topics, --topic.".to_string(),
         ));
@@ -112,6 +123,7 @@ async fn prepare(
     group: &str,
     partitions: &[(String, i32)],
     scenario: Option<&ResetScenario>,
+    out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<PartitionOffsets, Failure> {
     let Some(scenario) = scenario else {
@@ -179,12 +191,81 @@ async fn prepare(
                 offsets.insert(key, offset);
             }
         }
-        ResetScenario::Unsupported(option) => {
-            return Err(Failure::Command(CommandError {
-                class: "java.lang.UnsupportedOperationException",
-                message: format!("--{option} is not supported by Gregor yet"),
-            }))
+        ResetScenario::ToDatetime(text) => {
+            let timestamp = parse_datetime(text).map_err(Failure::Command)?;
+            offsets = offsets_for_time(client, partitions, timestamp).await?;
         }
+        ResetScenario::ByDuration(text) => {
+            let duration = parse_duration(text).map_err(Failure::Command)?;
+            let timestamp = millis_before(now_ms(), duration).map_err(Failure::Command)?;
+            offsets = offsets_for_time(client, partitions, timestamp).await?;
+        }
+        ResetScenario::FromFile(path) => {
+            let csv = read_file_as_string(path)?;
+            let mut plan = parse_reset_plan(&csv, &command.groups).map_err(Failure::Command)?;
+            match plan.remove(group) {
+                Some(requested) => offsets = clamp(client, requested, err).await?,
+                None => print_error(out, &format!("No reset plan for group {group} found")),
+            }
+        }
+    }
+    Ok(offsets)
+}
+
+/// The wall clock in epoch milliseconds.
+fn now_ms() -> i64 {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    now.map_or(0, |elapsed| {
+        i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
+    })
+}
+
+/// Kafka's `Utils.readFileAsString`, its failures as the Java exceptions.
+fn read_file_as_string(path: &str) -> Result<String, Failure> {
+    std::fs::read(path)
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .map_err(|error| {
+            let (class, message) = match error.kind() {
+                std::io::ErrorKind::NotFound => {
+                    ("java.nio.file.NoSuchFileException", path.to_string())
+                }
+                std::io::ErrorKind::PermissionDenied => {
+                    ("java.nio.file.AccessDeniedException", path.to_string())
+                }
+                _ => ("java.io.IOException", error.to_string()),
+            };
+            Failure::Command(CommandError { class, message })
+        })
+}
+
+/// Kafka's `getLogTimestampOffsets`: the Java consumer's `offsetsForTimes` (which refuses a
+/// negative time), then the log end for partitions with no record at or after the time.
+async fn offsets_for_time(
+    client: &KafkaClient,
+    partitions: &[(String, i32)],
+    timestamp: i64,
+) -> Result<PartitionOffsets, Failure> {
+    if let Some((topic, partition)) = partitions.first().filter(|_| timestamp < 0) {
+        return Err(Failure::Command(CommandError {
+            class: "java.lang.IllegalArgumentException",
+            message: format!("The target time for partition {topic}-{partition} is {timestamp}. The target time cannot be negative."),
+        }));
+    }
+    let mut offsets = PartitionOffsets::new();
+    for (topic, partition) in partitions {
+        let found = offset_at(client, topic, *partition, timestamp)
+            .await
+            .filter(|offset| *offset >= 0);
+        let offset = match found {
+            Some(offset) => Some(offset),
+            None => offset_at(client, topic, *partition, LATEST_TIMESTAMP).await,
+        };
+        let offset = offset.ok_or_else(|| {
+            Failure::Usage(format!(
+                "Error getting offset by timestamp of topic partition: {topic}-{partition}"
+            ))
+        })?;
+        offsets.insert((topic.clone(), *partition), offset);
     }
     Ok(offsets)
 }
