@@ -292,3 +292,77 @@ fn two_console_consumers_in_one_group_split_a_two_partition_topic() {
         assert_eq!(err, "Processed a total of 3 messages\n");
     }
 }
+
+#[test]
+fn delete_offsets_removes_a_topics_commits_and_reports_each_partition() {
+    let Some(zk) = TestZooKeeper::start_or_skip() else {
+        return;
+    };
+    let Some(binary) = real_broker::binary_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (_broker, addr) = real_broker::start_broker(&binary, dir.path(), &zk.connect_string(), 2);
+    let (a, b) = (key_for(0, 0), key_for(1, 0));
+    produce_keyed(&addr, "kept", &format!("{a}:x\n{b}:y\n"));
+    produce_keyed(&addr, "dropped", &format!("{a}:x\n{b}:y\n"));
+    for topic in ["kept", "dropped"] {
+        let (code, out, err) = consume(&[
+            "--bootstrap-server",
+            &addr,
+            "--topic",
+            topic,
+            "--group",
+            "cleaner",
+            "--from-beginning",
+            "--max-messages",
+            "2",
+            "--timeout-ms",
+            "20000",
+        ]);
+        assert_eq!((code, sorted(&out)), (0, vec!["x", "y"]), "{err}");
+    }
+    let (code, out, _) = groups(&[
+        "--bootstrap-server",
+        &addr,
+        "--delete-offsets",
+        "--group",
+        "cleaner",
+        "--topic",
+        "dropped",
+        "--topic",
+        "missing",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "Request succeed for deleting offsets with topic dropped, missing group cleaner\n\n\
+         TOPIC                          PARTITION       STATUS         \n\
+         dropped                        0               Successful     \n\
+         dropped                        1               Successful     \n\
+         missing                        Not Provided    Error: org.apache.kafka.common.errors.UnknownTopicOrPartitionException: This server does not host this topic-partition.\n"
+    );
+    let (_, described, _) = groups(&[
+        "--bootstrap-server",
+        &addr,
+        "--describe",
+        "--group",
+        "cleaner",
+    ]);
+    assert!(described.contains("cleaner         kept"), "{described}");
+    assert!(!described.contains("dropped"), "{described}");
+    let (_, out, _) = groups(&[
+        "--bootstrap-server",
+        &addr,
+        "--delete-offsets",
+        "--group",
+        "nobody",
+        "--topic",
+        "kept:0",
+    ]);
+    assert!(
+        out.starts_with("\nError: 'nobody' does not exist.\n"),
+        "{out}"
+    );
+    assert!(out.contains("kept                           0               Error: org.apache.kafka.common.errors.GroupIdNotFoundException"), "{out}");
+}

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use gregor_protocol::{
     ApiKey, DeleteGroupsRequest, DescribeGroupsRequest, ErrorCode, ListGroupsRequest,
     OffsetCommitRequest, OffsetCommitRequestPartition, OffsetCommitRequestTopic,
+    OffsetDeleteRequest, OffsetDeleteRequestPartition, OffsetDeleteRequestTopic,
     OffsetFetchRequest, OffsetFetchRequestTopic,
 };
 
@@ -295,5 +296,60 @@ impl KafkaClient {
             results.push((group.clone(), error));
         }
         Ok(results)
+    }
+
+    /// OffsetDelete (Kafka 2.4's `deleteConsumerGroupOffsets`) through the group's coordinator:
+    /// the group-level error and one error per partition, in the order given.
+    pub async fn delete_offsets(
+        &self,
+        group: &str,
+        partitions: &[(String, i32)],
+        timeout_ms: u64,
+    ) -> Result<(ErrorCode, Vec<((String, i32), ErrorCode)>), ClientError> {
+        self.retry_group_request(timeout_ms, || async {
+            let mut topics: Vec<OffsetDeleteRequestTopic> = Vec::new();
+            for (topic, partition) in partitions {
+                let entry = match topics.iter_mut().position(|t| &t.name == topic) {
+                    Some(at) => &mut topics[at],
+                    None => {
+                        topics.push(OffsetDeleteRequestTopic {
+                            name: topic.clone(),
+                            ..Default::default()
+                        });
+                        let last = topics.len() - 1;
+                        &mut topics[last]
+                    }
+                };
+                entry.partitions.push(OffsetDeleteRequestPartition {
+                    partition_index: *partition,
+                    ..Default::default()
+                });
+            }
+            let request = OffsetDeleteRequest {
+                group_id: group.to_string(),
+                topics,
+                ..Default::default()
+            };
+            let response = self.send_to_group_coordinator(group, request, None).await?;
+            match self.check_group_error(group, ApiKey::OffsetDelete, response.error_code) {
+                Err(failure) if failure.is_retriable() => return Err(failure),
+                _ => {}
+            }
+            let errors = partitions
+                .iter()
+                .map(|(topic, partition)| {
+                    let error = response
+                        .topics
+                        .iter()
+                        .filter(|t| &t.name == topic)
+                        .flat_map(|t| t.partitions.iter())
+                        .find(|p| p.partition_index == *partition)
+                        .map_or(response.error_code, |p| p.error_code);
+                    ((topic.clone(), *partition), error)
+                })
+                .collect();
+            Ok((response.error_code, errors))
+        })
+        .await
     }
 }

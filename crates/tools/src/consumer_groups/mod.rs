@@ -1,17 +1,18 @@
 //! `kafka-consumer-groups` (Kafka 2.4's `kafka.admin.ConsumerGroupCommand`, §5.4): `--list`,
-//! `--describe` (`--offsets`, `--members [--verbose]`, `--state`), `--delete` and
-//! `--reset-offsets`, over a `--bootstrap-server`, with Kafka's tables and messages.
+//! `--describe` (`--offsets`, `--members [--verbose]`, `--state`), `--delete`,
+//! `--reset-offsets` and `--delete-offsets`, over a `--bootstrap-server`, with Kafka's tables and messages.
 //!
 //! * `options`: the option table and every refusal (usage on stderr, exit 1);
 //! * `describe`: the three describe views;
 //! * `reset`: planning and committing offset resets;
 //! * `reset_specs`: the values of `--to-datetime`, `--by-duration` and `--from-file`;
+//! * `delete_offsets`: OffsetDelete and its report;
 //! * here: the run, `--list`, `--delete`, and Kafka's error printing.
 //!
 //! Like Kafka, a failure while acting prints `\nError: <message>` on stdout (the exception on
-//! stderr) and still exits 0; only usage refusals exit 1. `--delete-offsets` is accepted but the
-//! OffsetDelete API (key 47) is not implemented by Gregor, so it reports that.
+//! stderr) and still exits 0; only usage refusals exit 1.
 
+pub mod delete_offsets;
 pub mod describe;
 pub mod options;
 pub mod reset;
@@ -129,10 +130,7 @@ async fn run_action(
         Action::ResetOffsets(scenario) => {
             reset::reset_offsets(command, client, scenario.as_ref(), out, err).await
         }
-        Action::DeleteOffsets => Err(Failure::Command(CommandError {
-            class: "java.util.concurrent.ExecutionException",
-            message: "org.apache.kafka.common.errors.UnsupportedVersionException: The broker does not support OFFSET_DELETE".to_string(),
-        })),
+        Action::DeleteOffsets => delete_offsets::delete_offsets(command, client, out).await,
     }
 }
 

@@ -37,6 +37,7 @@ pub fn exception_of(code: ErrorCode) -> (&'static str, &'static str) {
         68 => ("GroupNotEmptyException", "The group is not empty."),
         69 => ("GroupIdNotFoundException", "The group id does not exist."),
         73 => ("TopicDeletionDisabledException", "Topic deletion is disabled."),
+        86 => ("GroupSubscribedToTopicException", "The consumer group is actively subscribed to the topic"),
         _ => ("UnknownServerException", "The server experienced an unexpected error when processing the request."),
     }
 }
