@@ -17,10 +17,7 @@ use gregor_tools::console_producer::run_console_producer;
 use gregor_tools::dump_log::run_dump_log;
 use gregor_tools::perf::{run_consumer_perf_test, run_producer_perf_test};
 use gregor_zk::test_support::TestZooKeeper;
-
-fn strings(args: &[&str]) -> Vec<String> {
-    args.iter().map(|a| a.to_string()).collect()
-}
+use real_broker::strings;
 
 #[test]
 fn tutorial_session_against_the_real_broker() {

@@ -8,34 +8,10 @@ mod real_broker;
 use std::io::Cursor;
 use std::time::{Duration, Instant};
 
-use gregor_tools::console_consumer::run_console_consumer;
 use gregor_tools::console_producer::partitioner::partition_for_key;
 use gregor_tools::console_producer::run_console_producer;
-use gregor_tools::consumer_groups::run_consumer_groups;
 use gregor_zk::test_support::TestZooKeeper;
-
-fn strings(args: &[&str]) -> Vec<String> {
-    args.iter().map(|a| a.to_string()).collect()
-}
-
-/// Exit code, stdout, stderr.
-type Outcome = (i32, String, String);
-
-fn consume(args: &[&str]) -> Outcome {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run_console_consumer(&strings(args), &mut out, &mut err);
-    (code, text(out), text(err))
-}
-
-fn groups(args: &[&str]) -> Outcome {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run_consumer_groups(&strings(args), &mut out, &mut err);
-    (code, text(out), text(err))
-}
-
-fn text(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes).unwrap()
-}
+use real_broker::{consume, groups, sorted, strings, text};
 
 /// Produces `key:value` lines (keys pick the partitions, murmur2 as Kafka's producer).
 fn produce_keyed(addr: &str, topic: &str, lines: &str) {
@@ -62,12 +38,6 @@ fn key_for(partition: i32, skip: usize) -> String {
         .filter(|key| partition_for_key(key.as_bytes(), 2) == partition)
         .nth(skip)
         .unwrap()
-}
-
-fn sorted(text: &str) -> Vec<&str> {
-    let mut lines: Vec<&str> = text.lines().collect();
-    lines.sort_unstable();
-    lines
 }
 
 /// Polls `check` until it holds or 60 s pass.

@@ -8,33 +8,9 @@ mod real_broker;
 use std::io::Cursor;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use gregor_tools::console_consumer::run_console_consumer;
 use gregor_tools::console_producer::run_console_producer;
-use gregor_tools::consumer_groups::run_consumer_groups;
 use gregor_zk::test_support::TestZooKeeper;
-
-fn strings(args: &[&str]) -> Vec<String> {
-    args.iter().map(|a| a.to_string()).collect()
-}
-
-/// Exit code, stdout, stderr.
-type Outcome = (i32, String, String);
-
-fn consume(args: &[&str]) -> Outcome {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run_console_consumer(&strings(args), &mut out, &mut err);
-    (code, text(out), text(err))
-}
-
-fn groups(args: &[&str]) -> Outcome {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run_consumer_groups(&strings(args), &mut out, &mut err);
-    (code, text(out), text(err))
-}
-
-fn text(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes).unwrap()
-}
+use real_broker::{consume, groups, sorted, strings, text};
 
 fn produce(addr: &str, topic: &str, lines: &str) {
     let args = strings(&["--broker-list", addr, "--topic", topic]);
@@ -42,12 +18,6 @@ fn produce(addr: &str, topic: &str, lines: &str) {
     let mut input = Cursor::new(lines.as_bytes().to_vec());
     let code = run_console_producer(&args, &mut input, &mut out, &mut err);
     assert_eq!(code, 0, "{}", text(err));
-}
-
-fn sorted(text: &str) -> Vec<&str> {
-    let mut lines: Vec<&str> = text.lines().collect();
-    lines.sort_unstable();
-    lines
 }
 
 /// Now as `YYYY-MM-DDTHH:mm:SS.sss` in UTC (what `--to-datetime` reads without a zone).

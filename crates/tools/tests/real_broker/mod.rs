@@ -89,3 +89,41 @@ pub fn start_broker(
         .expect("broker started");
     (broker, format!("127.0.0.1:{port}"))
 }
+
+// ---- Running the tools in-process
+
+/// Owned arguments.
+pub fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| a.to_string()).collect()
+}
+
+/// Exit code, stdout, stderr.
+pub type Outcome = (i32, String, String);
+
+/// `kafka-console-consumer` with `args`.
+pub fn consume(args: &[&str]) -> Outcome {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code =
+        gregor_tools::console_consumer::run_console_consumer(&strings(args), &mut out, &mut err);
+    (code, text(out), text(err))
+}
+
+/// `kafka-consumer-groups` with `args`.
+pub fn groups(args: &[&str]) -> Outcome {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code =
+        gregor_tools::consumer_groups::run_consumer_groups(&strings(args), &mut out, &mut err);
+    (code, text(out), text(err))
+}
+
+/// Tool output as text.
+pub fn text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap()
+}
+
+/// The lines of `text`, sorted.
+pub fn sorted(text: &str) -> Vec<&str> {
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort_unstable();
+    lines
+}
