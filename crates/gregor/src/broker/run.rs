@@ -19,6 +19,9 @@ pub fn run(config: KafkaConfig) -> i32 {
         }
     };
     runtime.block_on(async move {
+        // Installed before start-up, as Kafka adds its shutdown hook first: a SIGTERM that
+        // arrives right after the `started` line must shut down cleanly, not kill the process.
+        let signals = Signals::install();
         let server = match startup(config).await {
             Ok(server) => server,
             Err(e) => {
@@ -29,7 +32,7 @@ pub fn run(config: KafkaConfig) -> i32 {
                 return 1;
             }
         };
-        wait_for_signal().await;
+        signals.wait().await;
         shutdown(server).await;
         0
     })
@@ -40,19 +43,34 @@ async fn shutdown(server: KafkaServer) {
     log::logger().flush();
 }
 
-/// SIGTERM (kafka-server-stop.sh) or SIGINT (Ctrl-C).
-async fn wait_for_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        log::error!(target: SERVER_LOGGER, "Cannot install signal handlers; stop the broker with SIGKILL");
-        std::future::pending::<()>().await;
-        return;
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
+/// SIGTERM (kafka-server-stop.sh) and SIGINT (Ctrl-C), once installed.
+struct Signals(Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>);
+
+impl Signals {
+    /// Replaces the default actions (terminate the process) by notifications.
+    fn install() -> Signals {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(term), Ok(int)) => Signals(Some((term, int))),
+            _ => {
+                log::error!(target: SERVER_LOGGER, "Cannot install signal handlers; stop the broker with SIGKILL");
+                Signals(None)
+            }
+        }
+    }
+
+    /// Waits for the first of them (forever when they could not be installed).
+    async fn wait(self) {
+        let Some((mut term, mut int)) = self.0 else {
+            std::future::pending::<()>().await;
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
     }
 }
