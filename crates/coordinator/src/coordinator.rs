@@ -15,7 +15,7 @@ use gregor_protocol::ErrorCode;
 use parking_lot::Mutex;
 
 use crate::config::{GroupConfig, OffsetsLog};
-use crate::group::{Group, GroupState, JoinResult};
+use crate::group::{Group, GroupState};
 use crate::records::RecordKey;
 
 /// The group metadata topic.
@@ -284,15 +284,7 @@ pub(crate) fn unload(inner: &Inner, state: &mut State, partition: i32) {
             offsets += group.offsets.len();
             group.transition_to(GroupState::Dead, now_ms());
             for member in group.members.values_mut() {
-                if let Some(join) = member.awaiting_join.take() {
-                    let _ = join.send(JoinResult::error(
-                        ErrorCode::NotCoordinator,
-                        &member.member_id,
-                    ));
-                }
-                if let Some(sync) = member.awaiting_sync.take() {
-                    let _ = sync.send(Err(ErrorCode::NotCoordinator));
-                }
+                member.fail_parked(ErrorCode::NotCoordinator);
             }
         }
     }

@@ -134,6 +134,16 @@ impl Member {
             .unwrap_or_default()
     }
 
+    /// Answers its parked JoinGroup and SyncGroup, if any, with `error`.
+    pub fn fail_parked(&mut self, error: ErrorCode) {
+        if let Some(join) = self.awaiting_join.take() {
+            let _ = join.send(JoinResult::error(error, &self.member_id));
+        }
+        if let Some(sync) = self.awaiting_sync.take() {
+            let _ = sync.send(Err(error));
+        }
+    }
+
     /// Same protocols with the same metadata, in the same order.
     pub fn matches(&self, protocols: &[(String, Bytes)]) -> bool {
         self.protocols == protocols
@@ -252,12 +262,7 @@ impl Group {
                 self.static_members.remove(instance);
             }
         }
-        if let Some(join) = member.awaiting_join.take() {
-            let _ = join.send(JoinResult::error(ErrorCode::UnknownMemberId, member_id));
-        }
-        if let Some(sync) = member.awaiting_sync.take() {
-            let _ = sync.send(Err(ErrorCode::UnknownMemberId));
-        }
+        member.fail_parked(ErrorCode::UnknownMemberId);
         if self.leader.as_deref() == Some(member_id) {
             self.leader = self.join_order.first().cloned();
         }

@@ -355,12 +355,7 @@ fn replace_static_member(
         return add_member_and_rebalance(inner, group, request, member_id);
     };
     log::info!(target: COORDINATOR_LOG, "{}Static member {} with unknown member id rejoins, assigning new member id {member_id}, while old member {old_id} will be removed.", inner.prefix(), request.group_instance_id.as_deref().unwrap_or(""));
-    if let Some(join) = member.awaiting_join.take() {
-        let _ = join.send(JoinResult::error(ErrorCode::FencedInstanceId, old_id));
-    }
-    if let Some(sync) = member.awaiting_sync.take() {
-        let _ = sync.send(Err(ErrorCode::FencedInstanceId));
-    }
+    member.fail_parked(ErrorCode::FencedInstanceId);
     member.member_id = member_id.clone();
     member.client_id = request.client_id.clone();
     member.client_host = request.client_host.clone();

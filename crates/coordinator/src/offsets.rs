@@ -14,7 +14,7 @@ use crate::coordinator::{
 };
 use crate::group::{Group, GroupState};
 use crate::membership::touch;
-use crate::records::{OffsetValue, RecordKey};
+use crate::records::{subscription_topics, OffsetValue, RecordKey};
 
 /// (topic, partition).
 pub type TopicPartition = (String, i32);
@@ -271,40 +271,15 @@ impl GroupCoordinator {
     }
 }
 
-/// The topics the members subscribe to, read from their consumer-protocol subscriptions
-/// (version, then an array of topic names) for the selected protocol.
+/// The topics the members subscribe to, from their consumer-protocol subscriptions for the
+/// selected protocol.
 fn subscribed_topics(group: &Group) -> Vec<String> {
     let protocol = group.protocol.clone().unwrap_or_default();
-    let mut topics = Vec::new();
-    for member in group.members.values() {
-        let metadata = member.metadata(&protocol);
-        let mut bytes: &[u8] = &metadata;
-        let Some(count) = take(&mut bytes, 2).and_then(|_| take(&mut bytes, 4)) else {
-            continue;
-        };
-        let count = i32::from_be_bytes([count[0], count[1], count[2], count[3]]);
-        for _ in 0..count.max(0) {
-            let Some(len) = take(&mut bytes, 2) else {
-                break;
-            };
-            let len = i16::from_be_bytes([len[0], len[1]]);
-            let Some(name) = take(&mut bytes, usize::try_from(len).unwrap_or(0)) else {
-                break;
-            };
-            topics.push(String::from_utf8_lossy(name).into_owned());
-        }
-    }
-    topics
-}
-
-/// The next `n` bytes of `bytes`, if there are that many.
-fn take<'a>(bytes: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
-    if bytes.len() < n {
-        return None;
-    }
-    let (head, tail) = bytes.split_at(n);
-    *bytes = tail;
-    Some(head)
+    group
+        .members
+        .values()
+        .flat_map(|member| subscription_topics(&member.metadata(&protocol)))
+        .collect()
 }
 
 /// Removes the offsets `doomed` selects from every group and tombstones them; an Empty group

@@ -291,6 +291,24 @@ impl GroupValue {
     }
 }
 
+/// The topic names of a consumer-protocol Subscription (kafka-2.4.md §6.4: int16 version, then
+/// an array of strings); the broker reads nothing else of it. A truncated or malformed list
+/// yields the names before the fault.
+pub fn subscription_topics(subscription: &[u8]) -> Vec<String> {
+    let mut r = Reader(subscription);
+    let mut topics = Vec::new();
+    let Ok(count) = r.i16("version").and_then(|_| r.i32("topics")) else {
+        return topics;
+    };
+    for _ in 0..count.max(0) {
+        match r.string("topic") {
+            Ok(topic) => topics.push(topic),
+            Err(_) => break,
+        }
+    }
+    topics
+}
+
 /// Big-endian writer of Kafka's Struct types.
 #[derive(Default)]
 struct Writer(Vec<u8>);
@@ -520,6 +538,15 @@ mod tests {
         assert_eq!(g.members[0].rebalance_timeout_ms, 6000);
         assert_eq!(g.members[0].group_instance_id, None);
         assert_eq!(g.current_state_timestamp, None);
+    }
+
+    #[test]
+    fn subscription_topics_are_read_up_to_a_fault() {
+        let mut v1 = vec![0, 1, 0, 0, 0, 2, 0, 1, b'a', 0, 2, b'b', b'c'];
+        v1.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+        assert_eq!(subscription_topics(&v1), ["a", "bc"]);
+        assert_eq!(subscription_topics(&v1[..10]), ["a"]);
+        assert!(subscription_topics(b"subscription").is_empty());
     }
 
     #[test]
