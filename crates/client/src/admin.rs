@@ -6,13 +6,14 @@
 use std::collections::BTreeMap;
 
 use gregor_protocol::{
-    ApiKey, CreatableTopic, CreatableTopicResult, CreatePartitionsRequest, CreatePartitionsTopic,
+    CreatableTopic, CreatableTopicResult, CreatePartitionsRequest, CreatePartitionsTopic,
     CreatePartitionsTopicResult, CreateTopicsRequest, DeletableTopicResult, DeleteTopicsRequest,
     DescribeConfigsRequest, DescribeConfigsResource, DescribeConfigsResult, ErrorCode,
 };
 
 use crate::client::KafkaClient;
 use crate::error::ClientError;
+use crate::request::KafkaRequest;
 
 /// DescribeConfigs resource type of a broker.
 pub const RESOURCE_TYPE_BROKER: i8 = 4;
@@ -21,17 +22,30 @@ pub const RESOURCE_TYPE_BROKER_LOGGER: i8 = 8;
 /// DescribeConfigs resource type of a topic.
 pub const RESOURCE_TYPE_TOPIC: i8 = 2;
 
-/// Turns a NOT_CONTROLLER result into a retriable error, so the request is re-sent to the new
-/// controller after a metadata refresh (as the Java admin client does).
-fn reroute_if_not_controller(api: ApiKey, errors: &[ErrorCode]) -> Result<(), ClientError> {
-    if errors.contains(&ErrorCode::NotController) {
-        Err(ClientError::kafka(api, ErrorCode::NotController))
-    } else {
-        Ok(())
-    }
-}
-
 impl KafkaClient {
+    /// Sends the request `make` builds to the controller, with retries; a NOT_CONTROLLER in any
+    /// of the results `errors` lists means the controller moved, so the request goes again to
+    /// the new controller after a metadata refresh (as the Java admin client does).
+    async fn send_to_controller<R, T>(
+        &self,
+        make: impl Fn() -> R,
+        results: impl Fn(R::Response) -> T,
+        errors: impl Fn(&T) -> Vec<ErrorCode>,
+    ) -> Result<T, ClientError>
+    where
+        R: KafkaRequest,
+    {
+        self.with_retries(Some(&[]), || async {
+            let controller = self.controller_id().await?;
+            let answer = results(self.send_to(controller, make()).await?);
+            if errors(&answer).contains(&ErrorCode::NotController) {
+                return Err(ClientError::kafka(R::API_KEY, ErrorCode::NotController));
+            }
+            Ok(answer)
+        })
+        .await
+    }
+
     /// Creates topics on the controller; one result per topic.
     pub async fn create_topics(
         &self,
@@ -39,19 +53,16 @@ impl KafkaClient {
         timeout_ms: i32,
         validate_only: bool,
     ) -> Result<Vec<CreatableTopicResult>, ClientError> {
-        self.with_retries(Some(&[]), || async {
-            let request = CreateTopicsRequest {
+        self.send_to_controller(
+            || CreateTopicsRequest {
                 topics: topics.clone(),
                 timeout_ms,
                 validate_only,
                 ..Default::default()
-            };
-            let controller = self.controller_id().await?;
-            let response = self.send_to(controller, request).await?;
-            let errors: Vec<ErrorCode> = response.topics.iter().map(|t| t.error_code).collect();
-            reroute_if_not_controller(ApiKey::CreateTopics, &errors)?;
-            Ok(response.topics)
-        })
+            },
+            |response| response.topics,
+            |topics| topics.iter().map(|t| t.error_code).collect(),
+        )
         .await
     }
 
@@ -61,18 +72,15 @@ impl KafkaClient {
         topic_names: &[String],
         timeout_ms: i32,
     ) -> Result<Vec<DeletableTopicResult>, ClientError> {
-        self.with_retries(Some(&[]), || async {
-            let request = DeleteTopicsRequest {
+        self.send_to_controller(
+            || DeleteTopicsRequest {
                 topic_names: topic_names.to_vec(),
                 timeout_ms,
                 ..Default::default()
-            };
-            let controller = self.controller_id().await?;
-            let response = self.send_to(controller, request).await?;
-            let errors: Vec<ErrorCode> = response.responses.iter().map(|t| t.error_code).collect();
-            reroute_if_not_controller(ApiKey::DeleteTopics, &errors)?;
-            Ok(response.responses)
-        })
+            },
+            |response| response.responses,
+            |topics| topics.iter().map(|t| t.error_code).collect(),
+        )
         .await
     }
 
@@ -83,19 +91,16 @@ impl KafkaClient {
         timeout_ms: i32,
         validate_only: bool,
     ) -> Result<Vec<CreatePartitionsTopicResult>, ClientError> {
-        self.with_retries(Some(&[]), || async {
-            let request = CreatePartitionsRequest {
+        self.send_to_controller(
+            || CreatePartitionsRequest {
                 topics: topics.clone(),
                 timeout_ms,
                 validate_only,
                 ..Default::default()
-            };
-            let controller = self.controller_id().await?;
-            let response = self.send_to(controller, request).await?;
-            let errors: Vec<ErrorCode> = response.results.iter().map(|t| t.error_code).collect();
-            reroute_if_not_controller(ApiKey::CreatePartitions, &errors)?;
-            Ok(response.results)
-        })
+            },
+            |response| response.results,
+            |results| results.iter().map(|t| t.error_code).collect(),
+        )
         .await
     }
 
