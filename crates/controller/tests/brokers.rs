@@ -20,14 +20,9 @@ async fn a_dead_leader_is_replaced_and_leaves_the_isr() {
     let broker1 = FakeBroker::start(&zookeeper, 1).await;
     let broker2 = FakeBroker::start(&zookeeper, 2).await;
     let broker3 = FakeBroker::start(&zookeeper, 3).await;
-    let controller = start_controller(&broker1, |_| {});
-    wait_active(&controller).await;
+    let controller = start_active_controller(&broker1, |_| {}).await;
     let admin = connect(&zookeeper).await;
-    create(&admin, "/brokers/topics/moving", br#"{"version":2,"partitions":{"1":[2],"0":[2,3,1]},"adding_replicas":{},"removing_replicas":{}}"#).await;
-    wait_until("the partitions are created", || async {
-        exists(&admin, STATE0).await && exists(&admin, STATE1).await
-    })
-    .await;
+    create_topic(&admin, "moving", br#"{"version":2,"partitions":{"1":[2],"0":[2,3,1]},"adding_replicas":{},"removing_replicas":{}}"#, 2).await;
     assert_eq!(
         data(&admin, STATE0).await.unwrap(),
         r#"{"controller_epoch":1,"leader":2,"version":1,"leader_epoch":0,"isr":[2,3,1]}"#
@@ -104,15 +99,12 @@ async fn auto_rebalance_moves_leadership_back_to_the_preferred_replica() {
     wait_active(&controller).await;
     let admin = connect(&zookeeper).await;
     // Broker 1 is preferred, but broker 2 leads (as after broker 1 restarted).
-    create(
+    create_topic(
         &admin,
-        "/brokers/topics/moving",
+        "moving",
         br#"{"version":2,"partitions":{"0":[1,2]},"adding_replicas":{},"removing_replicas":{}}"#,
+        1,
     )
-    .await;
-    wait_until("the partition is created", || async {
-        exists(&admin, STATE0).await
-    })
     .await;
     wait_until("the preferred replica leads", || async {
         data(&admin, STATE0)
@@ -157,18 +149,14 @@ async fn preferred_election_and_log_dir_event_znodes_are_handled_and_deleted() {
     };
     let broker1 = FakeBroker::start(&zookeeper, 1).await;
     let broker2 = FakeBroker::start(&zookeeper, 2).await;
-    let controller = start_controller(&broker1, |_| {});
-    wait_active(&controller).await;
+    let controller = start_active_controller(&broker1, |_| {}).await;
     let admin = connect(&zookeeper).await;
-    create(
+    create_topic(
         &admin,
-        "/brokers/topics/moving",
+        "moving",
         br#"{"version":2,"partitions":{"0":[1,2]},"adding_replicas":{},"removing_replicas":{}}"#,
+        1,
     )
-    .await;
-    wait_until("the partition is created", || async {
-        exists(&admin, STATE0).await
-    })
     .await;
     let moved = r#"{"controller_epoch":1,"leader":2,"version":1,"leader_epoch":1,"isr":[1,2]}"#;
     admin
@@ -234,8 +222,7 @@ async fn unclean_election_follows_the_topic_config() {
     };
     let broker1 = FakeBroker::start(&zookeeper, 1).await;
     let broker2 = FakeBroker::start(&zookeeper, 2).await;
-    let controller = start_controller(&broker1, |_| {});
-    wait_active(&controller).await;
+    let controller = start_active_controller(&broker1, |_| {}).await;
     let admin = connect(&zookeeper).await;
     create(
         &admin,
@@ -245,12 +232,9 @@ async fn unclean_election_follows_the_topic_config() {
     .await;
     for topic in ["clean", "dirty"] {
         let assignment = br#"{"version":2,"partitions":{"0":[2,1]},"adding_replicas":{},"removing_replicas":{}}"#;
-        create(&admin, &format!("/brokers/topics/{topic}"), assignment).await;
+        create_topic(&admin, topic, assignment, 1).await;
         let state = format!("/brokers/topics/{topic}/partitions/0/state");
-        wait_until("the partition is created", || async {
-            exists(&admin, &state).await
-        })
-        .await;
+
         // The leader shrinks the ISR to itself.
         let shrunk = br#"{"controller_epoch":1,"leader":2,"version":1,"leader_epoch":0,"isr":[2]}"#;
         admin.raw().set_data(&state, shrunk, Some(0)).await.unwrap();
@@ -298,8 +282,7 @@ async fn a_replica_on_a_failed_log_dir_loses_leadership() {
         .lock()
         .unwrap()
         .push(("disk".into(), 0));
-    let controller = start_controller(&broker1, |_| {});
-    wait_active(&controller).await;
+    let controller = start_active_controller(&broker1, |_| {}).await;
     let admin = connect(&zookeeper).await;
     create(&admin, "/brokers/topics/disk", br#"{"version":2,"partitions":{"1":[2,1],"0":[2,1]},"adding_replicas":{},"removing_replicas":{}}"#).await;
     wait_until("partition 0 moves to broker 1", || async {

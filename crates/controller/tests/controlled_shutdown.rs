@@ -19,14 +19,9 @@ async fn controlled_shutdown_moves_leadership_away() {
     };
     let broker1 = FakeBroker::start(&zookeeper, 1).await;
     let broker2 = FakeBroker::start(&zookeeper, 2).await;
-    let controller = start_controller(&broker1, |_| {});
-    wait_active(&controller).await;
+    let controller = start_active_controller(&broker1, |_| {}).await;
     let admin = connect(&zookeeper).await;
-    create(&admin, "/brokers/topics/moving", br#"{"version":2,"partitions":{"1":[1,2],"0":[2,1]},"adding_replicas":{},"removing_replicas":{}}"#).await;
-    wait_until("the partitions are created", || async {
-        exists(&admin, STATE0).await && exists(&admin, STATE1).await
-    })
-    .await;
+    create_topic(&admin, "moving", br#"{"version":2,"partitions":{"1":[1,2],"0":[2,1]},"adding_replicas":{},"removing_replicas":{}}"#, 2).await;
 
     let stale = controller
         .controlled_shutdown(2, broker2.epoch - 1)
@@ -77,8 +72,7 @@ async fn controlled_shutdown_reports_partitions_that_cannot_move() {
     };
     let broker1 = FakeBroker::start(&zookeeper, 1).await;
     let broker2 = FakeBroker::start(&zookeeper, 2).await;
-    let controller = start_controller(&broker1, |_| {});
-    wait_active(&controller).await;
+    let controller = start_active_controller(&broker1, |_| {}).await;
     let admin = connect(&zookeeper).await;
     create(
         &admin,

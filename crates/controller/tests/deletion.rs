@@ -18,8 +18,7 @@ async fn deleting_a_topic_stops_and_deletes_replicas_and_removes_its_znodes() {
     };
     let broker1 = FakeBroker::start(&zookeeper, 1).await;
     let broker2 = FakeBroker::start(&zookeeper, 2).await;
-    let controller = start_controller(&broker1, |_| {});
-    wait_active(&controller).await;
+    let controller = start_active_controller(&broker1, |_| {}).await;
     let admin = connect(&zookeeper).await;
     create(
         &admin,
@@ -27,11 +26,7 @@ async fn deleting_a_topic_stops_and_deletes_replicas_and_removes_its_znodes() {
         br#"{"version":1,"config":{}}"#,
     )
     .await;
-    create(&admin, "/brokers/topics/doomed", TOPIC).await;
-    wait_until("the partitions are created", || async {
-        exists(&admin, "/brokers/topics/doomed/partitions/1/state").await
-    })
-    .await;
+    create_topic(&admin, "doomed", TOPIC, 2).await;
 
     create(&admin, "/admin/delete_topics/doomed", b"").await;
     wait_until("every znode of the topic is gone", || async {
@@ -97,8 +92,8 @@ async fn with_deletion_disabled_only_the_request_is_removed() {
     };
     let broker1 = FakeBroker::start(&zookeeper, 1).await;
     let broker2 = FakeBroker::start(&zookeeper, 2).await;
-    let controller = start_controller(&broker1, |config| config.delete_topic_enable = false);
-    wait_active(&controller).await;
+    let controller =
+        start_active_controller(&broker1, |config| config.delete_topic_enable = false).await;
     let admin = connect(&zookeeper).await;
     create(&admin, "/brokers/topics/kept", TOPIC).await;
     wait_until("the partitions are created", || async {
@@ -124,8 +119,7 @@ async fn an_older_broker_gets_requests_at_the_versions_it_supports() {
     };
     let broker1 = FakeBroker::start(&zookeeper, 1).await;
     let old = FakeBroker::start_old(&zookeeper, 2).await;
-    let controller = start_controller(&broker1, |_| {});
-    wait_active(&controller).await;
+    let controller = start_active_controller(&broker1, |_| {}).await;
     let admin = connect(&zookeeper).await;
     create(
         &admin,

@@ -117,8 +117,7 @@ async fn session_expiry_resigns_and_a_new_session_reelects() {
         return;
     };
     let broker = FakeBroker::start_with_session_timeout(&zookeeper, 1, 1_000).await;
-    let controller = start_controller(&broker, |_| {});
-    wait_active(&controller).await;
+    let controller = start_active_controller(&broker, |_| {}).await;
     assert_eq!(controller.epoch(), 1);
 
     zookeeper.kill();
@@ -159,8 +158,7 @@ async fn failover_loads_topics_and_moves_leadership_of_the_dead_controller() {
     };
     let broker1 = FakeBroker::start(&zookeeper, 1).await;
     let broker2 = FakeBroker::start(&zookeeper, 2).await;
-    let controller1 = start_controller(&broker1, |_| {});
-    wait_active(&controller1).await;
+    let controller1 = start_active_controller(&broker1, |_| {}).await;
     let controller2 = start_controller(&broker2, |_| {});
     let admin = connect(&zookeeper).await;
     create(&admin, "/brokers/topics/kept", br#"{"version":2,"partitions":{"1":[2,1],"0":[1,2]},"adding_replicas":{},"removing_replicas":{}}"#).await;

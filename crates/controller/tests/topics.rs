@@ -139,8 +139,7 @@ async fn added_partitions_get_state_and_leader_and_isr() {
     };
     let broker1 = FakeBroker::start(&zookeeper, 1).await;
     let broker2 = FakeBroker::start(&zookeeper, 2).await;
-    let controller = start_controller(&broker1, |_| {});
-    wait_active(&controller).await;
+    let controller = start_active_controller(&broker1, |_| {}).await;
     let admin = connect(&zookeeper).await;
     create(
         &admin,
@@ -191,8 +190,7 @@ async fn isr_change_notifications_are_propagated_and_deleted() {
     };
     let broker1 = FakeBroker::start(&zookeeper, 1).await;
     let broker2 = FakeBroker::start(&zookeeper, 2).await;
-    let controller = start_controller(&broker1, |_| {});
-    wait_active(&controller).await;
+    let controller = start_active_controller(&broker1, |_| {}).await;
     let admin = connect(&zookeeper).await;
     create(
         &admin,
@@ -253,8 +251,7 @@ async fn requests_are_resent_after_the_broker_drops_the_connection() {
         .recorder
         .refuse_count
         .store(3, std::sync::atomic::Ordering::SeqCst);
-    let controller = start_controller(&broker1, |_| {});
-    wait_active(&controller).await;
+    let controller = start_active_controller(&broker1, |_| {}).await;
     let admin = connect(&zookeeper).await;
     create(
         &admin,
@@ -287,8 +284,7 @@ async fn a_partition_without_live_replicas_is_created_when_its_broker_arrives() 
         return;
     };
     let broker1 = FakeBroker::start(&zookeeper, 1).await;
-    let controller = start_controller(&broker1, |_| {});
-    wait_active(&controller).await;
+    let controller = start_active_controller(&broker1, |_| {}).await;
     let admin = connect(&zookeeper).await;
     create(&admin, "/brokers/topics/later", br#"{"version":2,"partitions":{"1":[1],"0":[9]},"adding_replicas":{},"removing_replicas":{}}"#).await;
     let state0 = "/brokers/topics/later/partitions/0/state";

@@ -345,3 +345,33 @@ pub async fn data(zk: &KafkaZkClient, path: &str) -> Option<String> {
 pub async fn exists(zk: &KafkaZkClient, path: &str) -> bool {
     zk.get_data(path).await.unwrap().is_some()
 }
+
+/// Starts a controller on `broker`'s session and waits until it is the active one.
+pub async fn start_active_controller(
+    broker: &FakeBroker,
+    tune: impl FnOnce(&mut ControllerConfig),
+) -> ControllerHandle {
+    let controller = start_controller(broker, tune);
+    wait_active(&controller).await;
+    controller
+}
+
+/// Writes `/brokers/topics/<topic>` with `assignment` and waits until the controller has
+/// created the state znode of each of its `partitions` partitions.
+pub async fn create_topic(zk: &KafkaZkClient, topic: &str, assignment: &[u8], partitions: i32) {
+    create(zk, &format!("/brokers/topics/{topic}"), assignment).await;
+    wait_until("the partitions are created", || async {
+        for partition in 0..partitions {
+            if !exists(
+                zk,
+                &format!("/brokers/topics/{topic}/partitions/{partition}/state"),
+            )
+            .await
+            {
+                return false;
+            }
+        }
+        true
+    })
+    .await;
+}
